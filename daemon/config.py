@@ -1,0 +1,84 @@
+"""Where Smart Gallery keeps its files, and the user's settings (a TOML file)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "smart-gallery"
+
+PHOTO_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
+)
+
+# Folders that hold other tools' caches, never the user's photos.
+DEFAULT_EXCLUDES = ("@eaDir", ".thumbnails", "__MACOSX", "$RECYCLE.BIN", ".Trash", ".Trashes")
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The folders the app writes to; SMART_GALLERY_HOME puts them all under one folder."""
+
+    data_dir: Path
+    config_dir: Path
+    cache_dir: Path
+
+    @property
+    def index_db(self) -> Path:
+        return self.data_dir / "index.sqlite3"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.toml"
+
+    @classmethod
+    def default(cls) -> Paths:
+        home = os.environ.get("SMART_GALLERY_HOME")
+        if home:
+            root = Path(home)
+            return cls(root / "data", root / "config", root / "cache")
+        return cls(
+            Path(platformdirs.user_data_dir(APP_NAME)),
+            Path(platformdirs.user_config_dir(APP_NAME)),
+            Path(platformdirs.user_cache_dir(APP_NAME)),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the user may set in settings.toml; every field has a working default."""
+
+    model: str = "efficientnet-lite0"  # or "resnet50"
+    model_weights: str | None = None  # a local weights file (ResNet50)
+    word_vectors: str = "navec"  # or "fasttext"
+    fasttext_model: str | None = None  # path to a fastText .bin model
+    folders: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = DEFAULT_EXCLUDES
+    index_hidden: bool = False
+    threads: int = 2
+    batch_size: int = 16
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        if not path.exists():
+            return cls()
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
+        known = {f for f in cls.__dataclass_fields__ if f != "extra"}
+        values: dict[str, object] = {}
+        for key, value in raw.items():
+            if key in known:
+                values[key] = tuple(value) if isinstance(value, list) else value
+        extra = {k: v for k, v in raw.items() if k not in known}
+        return cls(**values, extra=extra)  # type: ignore[arg-type]
+
+
+class SettingsError(Exception):
+    """The settings file exists but cannot be used."""

@@ -1,0 +1,142 @@
+"""Open an untrusted photo file and return a small upright RGB image, or say why not.
+
+Every photo is treated as hostile input: decompression bombs, truncated files, wrong
+extensions, CMYK, 16-bit, palette and animated images all either decode to RGB or
+raise DecodeError with a reason a person can read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+try:  # HEIC/HEIF photos from phones; optional at import so a broken plugin never stops JPEGs
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
+    pillow_heif = None
+
+# Larger than any camera (a 200 MP phone sensor) but refuses crafted bombs.
+MAX_PIXELS = 250_000_000
+# Bytes read per file at most; a photo bigger than this is not a photo we can tag.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+# The short side the taggers need (they resize to 256 then crop 224).
+DECODE_MIN_SIDE = 256
+
+
+class DecodeError(Exception):
+    """The file is not a photo we can read; str(error) is the reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class DecodedPhoto:
+    image: Image.Image  # RGB, EXIF-upright, short side >= DECODE_MIN_SIDE where the source allows
+    width: int  # the photo's full size, upright
+    height: int
+    content_hash: str
+
+
+def hash_bytes(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DecodeError(f"file too large ({size} bytes)")
+        data = path.read_bytes()
+    except PermissionError as exc:
+        raise DecodeError("permission denied") from exc
+    except FileNotFoundError as exc:
+        raise DecodeError("file vanished") from exc
+    except IsADirectoryError as exc:
+        raise DecodeError("is a directory") from exc
+    except OSError as exc:
+        raise DecodeError(f"cannot read file: {exc.strerror or exc}") from exc
+    if not data:
+        raise DecodeError("empty file")
+    return data
+
+
+def decode_photo(path: Path) -> DecodedPhoto:
+    """Read, hash and decode one file; raises DecodeError with the reason."""
+    data = read_file(path)
+    return decode_bytes(data)
+
+
+def decode_bytes(data: bytes) -> DecodedPhoto:
+    content_hash = hash_bytes(data)
+    with warnings.catch_warnings():
+        # Pillow warns, then errors, on huge images; we want the error, with our limit.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width <= 0 or height <= 0:
+                raise DecodeError("image has no pixels")
+            if width * height > MAX_PIXELS:
+                raise DecodeError(f"image too large ({width}x{height} pixels)")
+            if image.format == "JPEG":
+                # DCT scaling: decode at 1/2..1/8 size, far faster than full decode.
+                image.draft("RGB", _draft_size(width, height))
+            image.seek(0)  # first frame of animated GIF/WebP/APNG
+            upright = ImageOps.exif_transpose(image) or image
+            rgb = _to_rgb(upright)
+            rgb.load()
+        except DecodeError:
+            raise
+        except (UnidentifiedImageError, Image.DecompressionBombError,
+                Image.DecompressionBombWarning) as exc:
+            raise DecodeError(_reason(exc)) from exc
+        except (OSError, SyntaxError, ValueError, EOFError, MemoryError, IndexError,
+                KeyError, TypeError, ZeroDivisionError) as exc:
+            # Pillow raises all of these on corrupt data, depending on the codec.
+            raise DecodeError(_reason(exc)) from exc
+    if _exif_swaps_sides(image):
+        width, height = height, width
+    return DecodedPhoto(image=rgb, width=width, height=height, content_hash=content_hash)
+
+
+def _draft_size(width: int, height: int) -> tuple[int, int]:
+    # Ask for a size whose short side stays >= DECODE_MIN_SIDE after scaling.
+    scale = DECODE_MIN_SIDE / min(width, height)
+    return max(1, int(width * scale) + 1), max(1, int(height * scale) + 1)
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit greyscale: scale to 8 bits instead of clipping everything to white.
+        image = image.point(lambda value: value / 256).convert("L")
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _exif_swaps_sides(image: Image.Image) -> bool:
+    try:
+        orientation = image.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - broken EXIF must not lose the photo
+        return False
+    return orientation in (5, 6, 7, 8)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, UnidentifiedImageError):
+        return "not an image (unknown format)"
+    if isinstance(exc, Image.DecompressionBombError | Image.DecompressionBombWarning):
+        return "image too large (decompression bomb guard)"
+    text = str(exc).strip() or type(exc).__name__
+    if "truncated" in text.lower():
+        return "truncated or corrupt image"
+    return f"corrupt image: {text}"

@@ -1,0 +1,254 @@
+"""Decode -> tag -> write, batched and pipelined.
+
+Worker threads read, hash, decode and preprocess files (Pillow and numpy release the
+GIL); the calling thread runs the model on batches and is the only one that writes to
+the store. A file whose content the index already knows (renamed, moved, copied,
+touched) keeps or reuses its tags without a decode or a model run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from daemon.decode import DecodeError, decode_bytes, hash_bytes, read_file
+from daemon.scan import ScanOptions, plan_scan
+from daemon.store import Failure, FileIdentity, SparseTags, Store
+from daemon.vision import Tagger
+
+# Keep classes until this much probability mass is covered, within [MIN_K, MAX_K]:
+# scene photos have flat distributions, and dropping their tail costs ranking quality.
+KEEP_MASS = 0.99
+MIN_K = 16
+MAX_K = 64
+
+
+def sparsify(probs: np.ndarray, keep_mass: float = KEEP_MASS, min_k: int = MIN_K,
+             max_k: int = MAX_K) -> SparseTags:
+    order = np.argsort(probs)[::-1][:max_k]
+    covered = np.cumsum(probs[order])
+    k = int(np.searchsorted(covered, keep_mass) + 1)
+    k = min(max(k, min_k), max_k, len(order))
+    top = order[:k]
+    return SparseTags(top.astype(np.uint16), probs[top].astype(np.float32))
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    tagged: int
+    failed: int
+    photos_per_second: float
+
+
+@dataclass
+class IndexReport:
+    tagged: int = 0  # ran the model
+    moved: int = 0  # renamed or moved: kept their tags
+    copied: int = 0  # same content as another photo: reused its tags
+    touched: int = 0  # same content, new mtime
+    removed: int = 0
+    unchanged: int = 0
+    failed: list[Failure] = field(default_factory=list)
+    known_broken: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    model_seconds: float = 0.0
+
+    @property
+    def photos_per_second(self) -> float:
+        return self.tagged / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class _Prepared:
+    identity: FileIdentity
+    content_hash: str = ""
+    pixels: np.ndarray | None = None
+    width: int = 0
+    height: int = 0
+    error: str | None = None
+
+
+ProgressCallback = Callable[[Progress], None]
+# Called for each photo the store gained or changed: (photo id, path, its tags or None).
+ChangeCallback = Callable[[int, str, SparseTags | None], None]
+
+
+class Indexer:
+    def __init__(self, store: Store, tagger: Tagger, batch_size: int = 16, workers: int = 2,
+                 on_change: ChangeCallback | None = None) -> None:
+        self.store = store
+        self.tagger = tagger
+        self.batch_size = batch_size
+        self.workers = workers
+        self.on_change = on_change
+        self._known_hashes = store.hashes_tagged_by(tagger.model_id)
+
+    @property
+    def model(self) -> str:
+        return self.tagger.model_id
+
+    def index_folder(self, root: Path, options: ScanOptions | None = None,
+                     progress: ProgressCallback | None = None) -> IndexReport:
+        started = time.perf_counter()
+        plan = plan_scan(root, self.store, options or ScanOptions())
+        retag = []
+        for path in self.store.untagged_under(str(root), self.model):
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            retag.append(FileIdentity(path, stat.st_size, stat.st_mtime_ns))
+        report = self.process(plan.to_check + retag, plan.gone, progress)
+        report.unchanged = plan.unchanged
+        report.known_broken = plan.known_broken
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def process(self, files: list[FileIdentity], gone: Iterable[str] = (),
+                progress: ProgressCallback | None = None) -> IndexReport:
+        started = time.perf_counter()
+        report = IndexReport()
+        gone_set = set(gone)
+        batch: list[_Prepared] = []
+        done = 0
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="decode") as pool:
+            for prepared in self._prepare_all(pool, files):
+                done += 1
+                if prepared.error is not None:
+                    self._fail(prepared, report)
+                elif prepared.pixels is None:
+                    self._reuse(prepared, gone_set, report)
+                else:
+                    batch.append(prepared)
+                if len(batch) >= self.batch_size:
+                    self._tag_batch(batch, report)
+                    batch = []
+                if progress is not None:
+                    elapsed = time.perf_counter() - started
+                    progress(Progress(done, len(files), report.tagged, len(report.failed),
+                                      report.tagged / elapsed if elapsed > 0 else 0.0))
+            if batch:
+                self._tag_batch(batch, report)
+        self._remove(gone_set, report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # --- worker side -----------------------------------------------------------------
+    def _prepare_all(self, pool: ThreadPoolExecutor,
+                     files: list[FileIdentity]) -> Iterator[_Prepared]:
+        """Results in order, with a bounded number of decoded photos in memory."""
+        window = max(4, self.batch_size * 2)
+        pending: deque[Future[_Prepared]] = deque()
+        for identity in files:
+            pending.append(pool.submit(self._prepare, identity))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    def _prepare(self, identity: FileIdentity) -> _Prepared:
+        prepared = _Prepared(identity)
+        try:
+            data = read_file(Path(identity.path))
+            prepared.content_hash = hash_bytes(data)
+            if prepared.content_hash in self._known_hashes:
+                return prepared  # tags can be reused: no decode needed
+            decoded = decode_bytes(data)
+            prepared.pixels = self.tagger.preprocess(decoded.image)
+            prepared.width, prepared.height = decoded.width, decoded.height
+        except DecodeError as exc:
+            prepared.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the index
+            prepared.error = f"unexpected error: {type(exc).__name__}: {exc}"
+        return prepared
+
+    # --- writer side -----------------------------------------------------------------
+    def _fail(self, prepared: _Prepared, report: IndexReport) -> None:
+        identity = prepared.identity
+        if prepared.error == "file vanished":
+            self._remove({identity.path}, report)
+            return
+        old = self.store.photo_by_path(identity.path)
+        self.store.record_failure(identity, prepared.error or "unknown error")
+        if old is not None and self.on_change:
+            self.on_change(old.id, identity.path, None)
+        report.failed.append(Failure(identity.path, prepared.error or "unknown error"))
+
+    def _reuse(self, prepared: _Prepared, gone: set[str], report: IndexReport) -> None:
+        identity = prepared.identity
+        same = self.store.photos_by_hash(prepared.content_hash)
+        here = next((p for p in same if p.path == identity.path), None)
+        if here is not None:
+            self.store.touch_photo(identity)
+            report.touched += 1
+            return
+        moved_from = next((p for p in same if p.path in gone or not os.path.exists(p.path)),
+                          None)
+        if moved_from is not None:
+            old = self.store.photo_by_path(identity.path)
+            self.store.move_photo(moved_from.path, identity)
+            gone.discard(moved_from.path)
+            report.moved += 1
+            if self.on_change:
+                if old is not None and old.id != moved_from.id:
+                    self.on_change(old.id, identity.path, None)
+                self.on_change(moved_from.id, identity.path,
+                               self.store.tags_of(identity.path, self.model))
+            return
+        source = next((p for p in same if self.store.tags_of(p.path, self.model)), None)
+        if source is None:  # the hash was known a moment ago but its photo left: decode
+            self._tag_now(prepared, report)
+            return
+        tags = self.store.tags_of(source.path, self.model)
+        assert tags is not None
+        photo_id = self.store.add_photo(identity, prepared.content_hash, source.width,
+                                        source.height, self.model, tags)
+        report.copied += 1
+        if self.on_change:
+            self.on_change(photo_id, identity.path, tags)
+
+    def _tag_now(self, prepared: _Prepared, report: IndexReport) -> None:
+        try:
+            decoded = decode_bytes(read_file(Path(prepared.identity.path)))
+        except DecodeError as exc:
+            prepared.error = str(exc)
+            self._fail(prepared, report)
+            return
+        prepared.pixels = self.tagger.preprocess(decoded.image)
+        prepared.width, prepared.height = decoded.width, decoded.height
+        self._tag_batch([prepared], report)
+
+    def _tag_batch(self, batch: list[_Prepared], report: IndexReport) -> None:
+        started = time.perf_counter()
+        probs = self.tagger.predict(np.stack([p.pixels for p in batch]))
+        report.model_seconds += time.perf_counter() - started
+        for prepared, row in zip(batch, probs, strict=True):
+            tags = sparsify(row)
+            photo_id = self.store.add_photo(prepared.identity, prepared.content_hash,
+                                            prepared.width, prepared.height, self.model, tags)
+            self._known_hashes.add(prepared.content_hash)
+            report.tagged += 1
+            if self.on_change:
+                self.on_change(photo_id, prepared.identity.path, tags)
+
+    def _remove(self, paths: set[str], report: IndexReport) -> None:
+        if not paths:
+            return
+        for path in sorted(paths):
+            old = self.store.photo_by_path(path)
+            if old is None:
+                continue
+            self.store.remove_photos([path])
+            report.removed += 1
+            if self.on_change:
+                self.on_change(old.id, path, None)
+        paths.clear()

@@ -1,0 +1,277 @@
+"""The SQLite index: schema, migrations and every SQL statement of the app.
+
+One Store object is one connection. The writer (indexer) owns one; readers open their own
+(read-only when the daemon is down). Tags are kept per model, so switching the model
+re-tags, and a second tagger can add its own scores beside the first.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+CLASS_DTYPE = np.dtype("<u2")
+PROB_DTYPE = np.dtype("<f2")
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: photos, their tags per model, files that could not be read
+    """
+    CREATE TABLE photos (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        indexed_at REAL NOT NULL
+    );
+    CREATE INDEX photos_by_hash ON photos(content_hash);
+    CREATE TABLE tags (
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        classes BLOB NOT NULL,
+        probs BLOB NOT NULL,
+        PRIMARY KEY (photo_id, model)
+    ) WITHOUT ROWID;
+    CREATE TABLE failures (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        failed_at REAL NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(Exception):
+    """The index file cannot be opened or is newer than this program."""
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class PhotoRecord:
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class SparseTags:
+    """A photo's class distribution, kept sparse: the top classes and their probabilities."""
+
+    classes: np.ndarray  # uint16
+    probs: np.ndarray  # float32
+
+    def to_blobs(self) -> tuple[bytes, bytes]:
+        return (self.classes.astype(CLASS_DTYPE).tobytes(),
+                self.probs.astype(PROB_DTYPE).tobytes())
+
+    @classmethod
+    def from_blobs(cls, classes: bytes, probs: bytes) -> SparseTags:
+        return cls(np.frombuffer(classes, CLASS_DTYPE).astype(np.uint16),
+                   np.frombuffer(probs, PROB_DTYPE).astype(np.float32))
+
+
+@dataclass(frozen=True)
+class Failure:
+    path: str
+    reason: str
+
+
+class Store:
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = path
+        self.readonly = readonly
+        try:
+            if readonly:
+                if not path.exists():
+                    raise StoreError(f"no index at {path}; index a folder first")
+                uri = f"{path.resolve().as_uri()}?mode=ro"
+                self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path, check_same_thread=False)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open index {path}: {exc}") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # --- schema -----------------------------------------------------------------
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"index {self.path} has schema {version}, newer than this program "
+                f"({SCHEMA_VERSION}); upgrade smart-gallery")
+        if version == SCHEMA_VERSION:
+            return
+        if self.readonly:
+            raise StoreError(f"index {self.path} needs an upgrade; run the daemon or `index`")
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self._db:
+                self._db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    # --- photos -----------------------------------------------------------------
+    def photo_by_path(self, path: str) -> PhotoRecord | None:
+        row = self._db.execute(f"SELECT {_PHOTO_COLUMNS} FROM photos WHERE path = ?",
+                               (path,)).fetchone()
+        return PhotoRecord(*row) if row else None
+
+    def photos_by_hash(self, content_hash: str) -> list[PhotoRecord]:
+        rows = self._db.execute(f"SELECT {_PHOTO_COLUMNS} FROM photos WHERE content_hash = ?",
+                                (content_hash,)).fetchall()
+        return [PhotoRecord(*row) for row in rows]
+
+    def photos_under(self, folder: str) -> dict[str, FileIdentity]:
+        """Every indexed photo below folder, keyed by path, with what stat() tells."""
+        prefix = folder.rstrip("/") + "/"
+        rows = self._db.execute(
+            "SELECT path, size, mtime_ns FROM photos WHERE path >= ? AND path < ?",
+            (prefix, prefix[:-1] + "0"),  # '0' sorts right after '/'
+        )
+        return {path: FileIdentity(path, size, mtime) for path, size, mtime in rows}
+
+    def add_photo(self, identity: FileIdentity, content_hash: str, width: int, height: int,
+                  model: str, tags: SparseTags) -> int:
+        classes, probs = tags.to_blobs()
+        with self._db:
+            self._db.execute("DELETE FROM failures WHERE path = ?", (identity.path,))
+            previous = self._db.execute("SELECT content_hash FROM photos WHERE path = ?",
+                                        (identity.path,)).fetchone()
+            cursor = self._db.execute(
+                "INSERT INTO photos (path, size, mtime_ns, content_hash, width, height, indexed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns,"
+                " content_hash=excluded.content_hash, width=excluded.width,"
+                " height=excluded.height, indexed_at=excluded.indexed_at"
+                " RETURNING id",
+                (identity.path, identity.size, identity.mtime_ns, content_hash, width, height,
+                 time.time()),
+            )
+            photo_id = cursor.fetchone()[0]
+            if previous is None or previous[0] != content_hash:
+                # New content: every model's tags of the old content are wrong now.
+                self._db.execute("DELETE FROM tags WHERE photo_id = ?", (photo_id,))
+            else:
+                self._db.execute("DELETE FROM tags WHERE photo_id = ? AND model = ?",
+                                 (photo_id, model))
+            self._db.execute("INSERT INTO tags (photo_id, model, classes, probs) VALUES (?,?,?,?)",
+                             (photo_id, model, classes, probs))
+        return photo_id
+
+    def move_photo(self, old_path: str, new: FileIdentity) -> None:
+        """A renamed or moved file keeps its id and tags."""
+        with self._db:
+            self._db.execute("DELETE FROM photos WHERE path = ?", (new.path,))
+            self._db.execute("UPDATE photos SET path=?, size=?, mtime_ns=? WHERE path=?",
+                             (new.path, new.size, new.mtime_ns, old_path))
+            self._db.execute("DELETE FROM failures WHERE path = ?", (new.path,))
+
+    def touch_photo(self, identity: FileIdentity) -> None:
+        """Same content, new mtime (copied back, touched): remember the new stat only."""
+        with self._db:
+            self._db.execute("UPDATE photos SET size=?, mtime_ns=? WHERE path=?",
+                             (identity.size, identity.mtime_ns, identity.path))
+
+    def remove_photos(self, paths: Iterable[str]) -> int:
+        with self._db:
+            cursor = self._db.executemany("DELETE FROM photos WHERE path = ?",
+                                          ((p,) for p in paths))
+            return cursor.rowcount
+
+    def hashes_tagged_by(self, model: str) -> set[str]:
+        rows = self._db.execute(
+            "SELECT DISTINCT p.content_hash FROM photos p JOIN tags t ON t.photo_id = p.id"
+            " WHERE t.model = ?", (model,))
+        return {row[0] for row in rows}
+
+    def count_photos(self) -> int:
+        return self._db.execute("SELECT count(*) FROM photos").fetchone()[0]
+
+    def count_tagged(self, model: str) -> int:
+        return self._db.execute("SELECT count(*) FROM tags WHERE model = ?", (model,)).fetchone()[0]
+
+    def models(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT DISTINCT model FROM tags")]
+
+    def untagged_under(self, folder: str, model: str) -> list[str]:
+        """Photos below folder that this model has not tagged yet (indexed by another)."""
+        prefix = folder.rstrip("/") + "/"
+        rows = self._db.execute(
+            "SELECT path FROM photos WHERE path >= ? AND path < ? AND id NOT IN"
+            " (SELECT photo_id FROM tags WHERE model = ?)", (prefix, prefix[:-1] + "0", model))
+        return [row[0] for row in rows]
+
+    def tags_of(self, path: str, model: str) -> SparseTags | None:
+        row = self._db.execute(
+            "SELECT t.classes, t.probs FROM tags t JOIN photos p ON p.id = t.photo_id"
+            " WHERE p.path = ? AND t.model = ?", (path, model)).fetchone()
+        return SparseTags.from_blobs(*row) if row else None
+
+    def iter_tags(self, model: str) -> Iterator[tuple[int, str, SparseTags]]:
+        rows = self._db.execute(
+            "SELECT p.id, p.path, t.classes, t.probs FROM photos p JOIN tags t"
+            " ON t.photo_id = p.id WHERE t.model = ? ORDER BY p.id", (model,))
+        for photo_id, path, classes, probs in rows:
+            yield photo_id, path, SparseTags.from_blobs(classes, probs)
+
+    # --- files that could not be read ---------------------------------------------------
+    def record_failure(self, identity: FileIdentity, reason: str) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM photos WHERE path = ?", (identity.path,))
+            self._db.execute(
+                "INSERT OR REPLACE INTO failures (path, size, mtime_ns, reason, failed_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (identity.path, identity.size, identity.mtime_ns, reason, time.time()))
+
+    def failures_under(self, folder: str) -> dict[str, FileIdentity]:
+        prefix = folder.rstrip("/") + "/"
+        rows = self._db.execute(
+            "SELECT path, size, mtime_ns FROM failures WHERE path >= ? AND path < ?",
+            (prefix, prefix[:-1] + "0"))
+        return {path: FileIdentity(path, size, mtime) for path, size, mtime in rows}
+
+    def forget_failures(self, paths: Iterable[str]) -> None:
+        with self._db:
+            self._db.executemany("DELETE FROM failures WHERE path = ?", ((p,) for p in paths))
+
+    def failures(self) -> list[Failure]:
+        rows = self._db.execute("SELECT path, reason FROM failures ORDER BY path")
+        return [Failure(path, reason) for path, reason in rows]
+
+
+_PHOTO_COLUMNS = "id, path, size, mtime_ns, content_hash, width, height"

@@ -1,0 +1,145 @@
+"""The Russian vocabulary of the 1000 ImageNet classes, written by hand (data/*.tsv).
+
+Each class has a natural Russian name, synonyms (colloquial, diminutive, loanwords),
+words it implies (a T-shirt implies «человек»), and the words of the WordNet groups it
+belongs to (every dog breed answers «собака», «животное»). See data/README.md.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+NUM_CLASSES = 1000
+
+# A word that is merely likely in the picture counts for less than what the picture shows.
+IMPLIED_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    weight: float
+    source: str  # "name", "synonym", "group" or "implies"
+
+
+@dataclass(frozen=True)
+class ClassEntry:
+    index: int
+    wnid: str
+    english: str  # the first English lemma, for explanations
+    name: str  # the Russian name
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    classes: tuple[ClassEntry, ...]
+
+    def __len__(self) -> int:
+        return len(self.classes)
+
+    def __getitem__(self, index: int) -> ClassEntry:
+        return self.classes[index]
+
+
+class VocabularyError(Exception):
+    """The vocabulary data files are inconsistent."""
+
+
+def _split(field: str) -> list[str]:
+    return [word.strip().lower() for word in field.split(";") if word.strip()]
+
+
+def _read_tsv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def load_vocabulary(data_dir: Path = DATA_DIR) -> Vocabulary:
+    rows: dict[int, dict[str, str]] = {}
+    for path in sorted(data_dir.glob("classes_*.tsv")):
+        for row in _read_tsv(path):
+            index = int(row["idx"])
+            if index in rows:
+                raise VocabularyError(f"class {index} appears twice ({path.name})")
+            if not row["name"].strip():
+                raise VocabularyError(f"class {index} has no Russian name ({path.name})")
+            rows[index] = row
+    if sorted(rows) != list(range(NUM_CLASSES)):
+        missing = sorted(set(range(NUM_CLASSES)) - set(rows))
+        raise VocabularyError(f"vocabulary lacks classes {missing[:10]}…")
+
+    ancestors = {int(r["idx"]): set(r["ancestors"].split()) for r in
+                 _read_tsv(data_dir / "hierarchy.tsv")}
+    group_words = _group_words(data_dir, rows, ancestors)
+    # An implied word that heads a group brings the group's other words: a class that
+    # implies «человек» also answers «женщина», «дети» (weakly).
+    group_heads = _group_heads(data_dir)
+
+    classes = []
+    for index in range(NUM_CLASSES):
+        row = rows[index]
+        terms: dict[str, Term] = {}
+
+        def add(text: str, weight: float, source: str, terms: dict[str, Term] = terms) -> None:
+            # Keep the strongest reading of a word that a class lists twice.
+            if text and (text not in terms or terms[text].weight < weight):
+                terms[text] = Term(text, weight, source)
+
+        name = row["name"].strip().lower()
+        add(name, 1.0, "name")
+        for word in _split(row["synonyms"]):
+            add(word, 1.0, "synonym")
+        for word in group_words.get(index, ()):
+            add(word, 1.0, "group")
+        for word in _split(row.get("implies") or ""):
+            for implied in group_heads.get(word, [word]):
+                add(implied, IMPLIED_WEIGHT, "implies")
+        english = row["english"].split(",")[0].strip()
+        classes.append(ClassEntry(index, row["wnid"], english, name, tuple(terms.values())))
+    return Vocabulary(tuple(classes))
+
+
+def _group_heads(data_dir: Path) -> dict[str, list[str]]:
+    """First word of each WordNet group row -> all the row's words."""
+    heads: dict[str, list[str]] = {}
+    groups_file = data_dir / "groups.tsv"
+    if groups_file.exists():
+        for row in _read_tsv(groups_file):
+            words = _split(row["words"])
+            if words:
+                heads.setdefault(words[0], []).extend(words)
+    return heads
+
+
+def _group_words(data_dir: Path, rows: dict[int, dict[str, str]],
+                 ancestors: dict[int, set[str]]) -> dict[int, list[str]]:
+    """Russian words each class inherits from the groups (synsets) it belongs to."""
+    by_synset: dict[str, list[str]] = {}
+    groups_file = data_dir / "groups.tsv"
+    if groups_file.exists():
+        for row in _read_tsv(groups_file):
+            by_synset.setdefault(row["wnid"], []).extend(_split(row["words"]))
+    wnid_to_index = {row["wnid"]: index for index, row in rows.items()}
+    words: dict[int, list[str]] = {}
+    for index in rows:
+        for synset in ancestors.get(index, ()):
+            words.setdefault(index, []).extend(by_synset.get(synset, ()))
+    extra_file = data_dir / "extra_groups.tsv"
+    if extra_file.exists():
+        for row in _read_tsv(extra_file):
+            group = _split(row["words"])
+            for member in row["members"].split():
+                if member in wnid_to_index:
+                    words.setdefault(wnid_to_index[member], []).extend(group)
+                    continue
+                covered = [i for i, anc in ancestors.items() if member in anc]
+                if not covered:
+                    raise VocabularyError(f"extra group {group[0]!r}: {member} is no class "
+                                          "and no ancestor of one")
+                for i in covered:
+                    words.setdefault(i, []).extend(group)
+    return words
