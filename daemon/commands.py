@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from daemon.config import Settings
+from daemon.config import Settings, model_id
 from daemon.matrix import load_matrix
 from daemon.scan import ScanOptions
 from daemon.store import Store
@@ -49,7 +49,6 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path) -> int:
 
 def cmd_search(args: argparse.Namespace, settings: Settings, db: Path) -> int:
     from daemon.search import build_query_engine
-    from daemon.vision import model_id
 
     with Store(db, readonly=True) as store:
         matrix = load_matrix(store, model_id(settings.model))
@@ -81,7 +80,6 @@ def cmd_search(args: argparse.Namespace, settings: Settings, db: Path) -> int:
 
 
 def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path) -> int:
-    from daemon.vision import model_id
     from daemon.vocab import load_vocabulary
 
     path = str(args.photo.expanduser().resolve())
@@ -108,7 +106,6 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path) -> int:
 
 
 def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path) -> int:
-    from daemon.vision import model_id
     from daemon.vocab import load_vocabulary
 
     vocabulary = load_vocabulary()
@@ -132,7 +129,6 @@ def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path) -> i
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings, db: Path) -> int:
-    from daemon.vision import model_id
 
     model = model_id(settings.model)
     with Store(db, readonly=True) as store:

@@ -15,6 +15,9 @@ PHOTO_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
 )
 
+# Settings name of a tagger -> the id stored with each photo's tags.
+MODEL_IDS = {"efficientnet-lite0": "efficientnet-lite0", "resnet50": "resnet50-imagenet1k-v2"}
+
 # Folders that hold other tools' caches, never the user's photos.
 DEFAULT_EXCLUDES = ("@eaDir", ".thumbnails", "__MACOSX", "$RECYCLE.BIN", ".Trash", ".Trashes")
 
@@ -82,3 +85,12 @@ class Settings:
 
 class SettingsError(Exception):
     """The settings file exists but cannot be used."""
+
+
+def model_id(name: str) -> str:
+    """The stored id of a tagger named in settings; ValueError for an unknown name."""
+    try:
+        return MODEL_IDS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown model {name!r}; choose one of: {', '.join(MODEL_IDS)}") from None

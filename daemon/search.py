@@ -32,7 +32,7 @@ VECTOR_MATCH_MIN_COSINE = 0.7
 # Nearest neighbours a word-vector match may use.
 VECTOR_MATCH_TERMS = 3
 # A photo must have at least this expected relevance for every concept of the query.
-MIN_SCORE = 0.005
+MIN_SCORE = 0.01
 EXPLAIN_TOP = 3
 
 

@@ -193,6 +193,20 @@ class Store:
                              (photo_id, model, classes, probs))
         return photo_id
 
+    def add_new_photos(self, photos: Iterable[tuple[FileIdentity, str, int, int, SparseTags]],
+                       model: str) -> None:
+        """Insert photos the index has never seen, in one transaction (bulk imports)."""
+        with self._db:
+            for identity, content_hash, width, height, tags in photos:
+                classes, probs = tags.to_blobs()
+                photo_id = self._db.execute(
+                    "INSERT INTO photos (path, size, mtime_ns, content_hash, width, height,"
+                    " indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (identity.path, identity.size, identity.mtime_ns, content_hash, width,
+                     height, time.time())).fetchone()[0]
+                self._db.execute("INSERT INTO tags (photo_id, model, classes, probs)"
+                                 " VALUES (?, ?, ?, ?)", (photo_id, model, classes, probs))
+
     def move_photo(self, old_path: str, new: FileIdentity) -> None:
         """A renamed or moved file keeps its id and tags."""
         with self._db:

@@ -130,16 +130,26 @@ def _group_words(data_dir: Path, rows: dict[int, dict[str, str]],
             words.setdefault(index, []).extend(by_synset.get(synset, ()))
     extra_file = data_dir / "extra_groups.tsv"
     if extra_file.exists():
+        exclusions: list[tuple[list[str], list[int]]] = []
         for row in _read_tsv(extra_file):
             group = _split(row["words"])
             for member in row["members"].split():
-                if member in wnid_to_index:
-                    words.setdefault(wnid_to_index[member], []).extend(group)
-                    continue
-                covered = [i for i, anc in ancestors.items() if member in anc]
+                # "-wnid": WordNet files this class under the group, but people would not.
+                excluded = member.startswith("-")
+                wnid = member.lstrip("-")
+                if wnid in wnid_to_index:
+                    covered = [wnid_to_index[wnid]]
+                else:
+                    covered = [i for i, anc in ancestors.items() if wnid in anc]
                 if not covered:
-                    raise VocabularyError(f"extra group {group[0]!r}: {member} is no class "
+                    raise VocabularyError(f"extra group {group[0]!r}: {wnid} is no class "
                                           "and no ancestor of one")
+                if excluded:
+                    exclusions.append((group, covered))
+                    continue
                 for i in covered:
                     words.setdefault(i, []).extend(group)
+        for group, covered in exclusions:
+            for i in covered:
+                words[i] = [w for w in words.get(i, []) if w not in group]
     return words

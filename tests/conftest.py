@@ -1,0 +1,123 @@
+"""Shared fixtures: real photos from ../shared/data, the real model and word vectors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+COCO = SHARED / "coco"
+COCO_IMAGES = COCO / "images"
+
+
+def coco_labels() -> dict[str, list[str]]:
+    return json.loads((COCO / "labels.json").read_text(encoding="utf-8"))
+
+
+def coco_with(category: str, alone: bool = False, count: int = 3) -> list[Path]:
+    """COCO photos showing a category (alone: and none of the other 79)."""
+    found = [name for name, cats in sorted(coco_labels().items())
+             if category in cats and (not alone or set(cats) == {category})]
+    return [COCO_IMAGES / name for name in found[:count]]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_data_present() -> None:
+    if not COCO_IMAGES.is_dir():
+        pytest.exit(f"tests need the shared photos at {COCO_IMAGES}", returncode=2)
+
+
+@pytest.fixture(scope="session")
+def tagger():
+    from daemon.vision import efficientnet_lite0
+
+    return efficientnet_lite0(threads=2)
+
+
+@pytest.fixture(scope="session")
+def word_vectors():
+    from daemon.text import NavecVectors
+
+    return NavecVectors()
+
+
+@pytest.fixture(scope="session")
+def vocabulary():
+    from daemon.vocab import load_vocabulary
+
+    return load_vocabulary()
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    from daemon.text import Analyzer
+
+    return Analyzer()
+
+
+@pytest.fixture(scope="session")
+def engine(vocabulary, analyzer, word_vectors):
+    from daemon.search import QueryEngine
+
+    return QueryEngine(vocabulary, analyzer, word_vectors)
+
+
+# COCO photos in which the subject is plain to see (the model agrees with the label).
+CLEAR_PHOTOS = {
+    "cat": ["000000000650.jpg", "000000000825.jpg"],
+    "dog": ["000000000074.jpg", "000000000307.jpg"],
+    "bus": ["000000000471.jpg"],
+    "pizza": ["000000000450.jpg", "000000047112.jpg"],
+}
+
+
+def clear_photo(category: str, index: int = 0) -> Path:
+    return COCO_IMAGES / CLEAR_PHOTOS[category][index]
+
+
+@pytest.fixture
+def photo_dir(tmp_path: Path) -> Path:
+    """A folder with a few real photos: cats, dogs, a bus and pizzas."""
+    folder = tmp_path / "Фото"
+    folder.mkdir()
+    for category, names in CLEAR_PHOTOS.items():
+        for index, name in enumerate(names):
+            shutil.copy(COCO_IMAGES / name, folder / f"{category}_{index}.jpg")
+    return folder
+
+
+class FakeTagger:
+    """Test double for the slow model: class = a pixel's brightness bucket; counts calls."""
+
+    model_id = "fake-tagger"
+
+    def __init__(self) -> None:
+        self.predicted = 0
+
+    def preprocess(self, image: Image.Image) -> np.ndarray:
+        small = image.resize((4, 4))
+        return np.asarray(small, dtype=np.uint8).transpose(2, 0, 1).copy()
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        self.predicted += len(batch)
+        probs = np.full((len(batch), 1000), 0.1 / 999, np.float32)
+        for row, pixels in enumerate(batch):
+            probs[row, int(pixels.mean()) * 999 // 255] = 0.9
+        return probs
+
+
+@pytest.fixture
+def fake_tagger() -> FakeTagger:
+    return FakeTagger()
+
+
+def solid_photo(path: Path, color: tuple[int, int, int], size: tuple[int, int] = (64, 48)) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, color).save(path, format="JPEG", quality=95)
+    return path

@@ -1,0 +1,127 @@
+"""The `smart-gallery` command, run as a user runs it: a real process on real folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from badfiles import make_bad_corpus
+from conftest import COCO, clear_photo
+
+
+def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SMART_GALLERY_HOME": str(home)}
+    result = subprocess.run([sys.executable, "-m", "daemon.cli", *args], env=env, text=True,
+                            capture_output=True, timeout=900)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{args} exited {result.returncode}:\n{result.stderr}")
+    return result
+
+
+@pytest.fixture
+def indexed(tmp_path: Path, photo_dir: Path) -> tuple[Path, Path, str]:
+    make_bad_corpus(photo_dir / "сломанные", clear_photo("cat"))
+    home = tmp_path / "home"
+    result = run(home, "index", str(photo_dir))
+    return home, photo_dir, result.stdout
+
+
+def test_index_reports_counts_speed_and_every_skipped_file(indexed) -> None:
+    _, _, out = indexed
+    assert "tagged 14," in out  # 7 clear photos + 7 odd-but-real ones
+    assert "photos/s" in out
+    for name in ("truncated.jpg", "zero.jpg", "text.jpg", "huge_dimensions.png",
+                 "unreadable.jpg"):
+        assert any(line.startswith("skipped") and name in line for line in out.splitlines())
+
+
+def test_search_ranks_and_explains(indexed) -> None:
+    home, photos, _ = indexed
+    out = run(home, "search", "котик", "--json").stdout
+    data = json.loads(out)
+    top = [Path(r["path"]).name for r in data["results"][:2]]
+    assert sorted(top) == ["cat_0.jpg", "cat_1.jpg"]
+    assert all(r["why"] and "←" in r["why"][0] for r in data["results"])
+    assert data["results"][0]["score"] >= data["results"][-1]["score"]
+    text = run(home, "search", "пицца").stdout
+    assert "pizza_0.jpg" in text and "пицца ← pizza" in text
+
+
+def test_search_for_nothing_known(indexed) -> None:
+    home, _, _ = indexed
+    out = run(home, "search", "квазар").stdout
+    assert "Ничего не найдено" in out and "не понято: квазар" in out
+
+
+def test_reindex_tags_nothing_new_and_follows_renames(indexed) -> None:
+    home, photos, _ = indexed
+    (photos / "cat_0.jpg").rename(photos / "мой кот.jpg")
+    (photos / "bus_0.jpg").unlink()
+    out = run(home, "index", str(photos)).stdout
+    assert "tagged 0," in out and "moved 1," in out and "removed 1," in out
+    data = json.loads(run(home, "search", "кошка", "--json").stdout)
+    assert "мой кот.jpg" in {Path(r["path"]).name for r in data["results"]}
+
+
+def test_tags_in_russian_and_english(indexed) -> None:
+    home, photos, _ = indexed
+    data = json.loads(run(home, "tags", str(photos / "bus_0.jpg"), "--json").stdout)
+    assert data["tags"][0]["english"] == "school bus"
+    assert data["tags"][0]["russian"] == "школьный автобус"
+    missing = run(home, "tags", str(photos / "сломанные" / "zero.jpg"), check=False)
+    assert missing.returncode == 1 and "empty file" in missing.stderr
+
+
+def test_export_tags_writes_every_photo(indexed, tmp_path: Path) -> None:
+    home, _, _ = indexed
+    target = tmp_path / "tags.json"
+    run(home, "export-tags", str(target))
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert len(data["photos"]) == 14
+    first = data["photos"][0]["tags"][0]
+    assert set(first) == {"class", "russian", "english", "prob"}
+
+
+def test_status_lists_failures(indexed) -> None:
+    home, _, _ = indexed
+    data = json.loads(run(home, "status", "--json").stdout)
+    assert data["indexed"] == 14 and len(data["failed"]) == 5
+
+
+def test_search_before_any_index_says_what_to_do(tmp_path: Path) -> None:
+    result = run(tmp_path / "empty-home", "search", "кошка", check=False)
+    assert result.returncode == 2 and "index a folder first" in result.stderr
+
+
+def test_index_of_a_missing_folder(tmp_path: Path) -> None:
+    result = run(tmp_path / "home", "index", str(tmp_path / "nope"), check=False)
+    assert result.returncode == 2 and "not a folder" in result.stderr
+
+
+def test_resnet50_offline_error_is_clear(tmp_path: Path) -> None:
+    env_home = tmp_path / "home"
+    (tmp_path / "photos").mkdir()
+    shutil.copy(clear_photo("cat"), tmp_path / "photos" / "a.jpg")
+    result = run(env_home, "index", str(tmp_path / "photos"), "--model", "resnet50",
+                 "--weights", str(tmp_path / "missing.pth"), check=False)
+    assert result.returncode == 2 and "weights file not found" in result.stderr
+
+
+def test_eval_on_the_coco_photos_beats_the_seed(tmp_path: Path) -> None:
+    """The quality bar of issue 2, on all 899 photos and 89 queries."""
+    out = tmp_path / "eval.json"
+    result = run(tmp_path / "home", "eval", "--photos", str(COCO / "images"),
+                 "--labels", str(COCO / "labels.json"), "--queries", str(COCO / "queries.json"),
+                 "--json", str(out))
+    data = json.loads(out.read_text(encoding="utf-8"))
+    print(result.stdout)
+    ours, seed = data["ours"], data["seed"]
+    assert len(ours["queries"]) == 89
+    assert ours["mean_p10"] >= 0.55
+    assert ours["mean_p10"] >= seed["mean_p10"] + 0.10
+    assert ours["mean_ap"] > seed["mean_ap"]

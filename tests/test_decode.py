@@ -1,0 +1,80 @@
+"""decode: every file becomes an upright RGB image or a DecodeError with a reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from badfiles import make_bad_corpus
+from conftest import clear_photo, coco_with
+from PIL import Image
+
+from daemon.decode import DECODE_MIN_SIDE, DecodeError, decode_photo
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bool]]:
+    folder = tmp_path_factory.mktemp("bad")
+    return folder, make_bad_corpus(folder, clear_photo("cat"))
+
+
+def test_real_photo_decodes_small_rgb() -> None:
+    source = coco_with("dog")[0]
+    decoded = decode_photo(source)
+    with Image.open(source) as original:
+        assert (decoded.width, decoded.height) == original.size
+    assert decoded.image.mode == "RGB"
+    assert min(decoded.image.size) >= min(DECODE_MIN_SIDE, decoded.width, decoded.height)
+    assert len(decoded.content_hash) == 40
+
+
+def test_large_jpeg_is_decoded_at_reduced_size(tmp_path: Path) -> None:
+    big = tmp_path / "big.jpg"
+    Image.open(coco_with("cat")[0]).convert("RGB").resize((4000, 3000)).save(big)
+    decoded = decode_photo(big)
+    assert (decoded.width, decoded.height) == (4000, 3000)
+    # DCT scaling: far fewer pixels than the file holds, still enough for the tagger.
+    assert decoded.image.size[0] < 1000
+    assert min(decoded.image.size) >= DECODE_MIN_SIDE
+
+
+@pytest.mark.parametrize("name", ["cmyk.jpg", "16bit.png", "animated.gif", "palette_alpha.png",
+                                  "png_named.jpg", "кошка на диване 🐱.jpg"])
+def test_odd_but_real_photos_decode(corpus: tuple[Path, dict[str, bool]], name: str) -> None:
+    decoded = decode_photo(corpus[0] / name)
+    assert decoded.image.mode == "RGB"
+    assert decoded.image.size[0] > 0
+
+
+def test_sixteen_bit_keeps_its_tones(corpus: tuple[Path, dict[str, bool]]) -> None:
+    pixels = decode_photo(corpus[0] / "16bit.png").image.convert("L")
+    low, high = pixels.getextrema()
+    assert high - low > 100  # not clipped to white
+
+
+def test_exif_orientation_is_applied(corpus: tuple[Path, dict[str, bool]]) -> None:
+    decoded = decode_photo(corpus[0] / "rotated_exif.jpg")
+    with Image.open(corpus[0] / "rotated_exif.jpg") as raw:
+        assert raw.width > raw.height
+    assert decoded.height > decoded.width
+    assert decoded.image.height > decoded.image.width
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("truncated.jpg", "truncated"),
+    ("zero.jpg", "empty file"),
+    ("text.jpg", "not an image"),
+    ("huge_dimensions.png", "too large"),
+    ("unreadable.jpg", ""),
+])
+def test_broken_files_raise_with_reason(corpus: tuple[Path, dict[str, bool]], name: str,
+                                        reason: str) -> None:
+    with pytest.raises(DecodeError) as error:
+        decode_photo(corpus[0] / name)
+    assert reason in str(error.value)
+    assert str(error.value)
+
+
+def test_vanished_file(tmp_path: Path) -> None:
+    with pytest.raises(DecodeError, match="vanished"):
+        decode_photo(tmp_path / "gone.jpg")

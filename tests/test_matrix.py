@@ -1,0 +1,63 @@
+"""matrix: the column index gives the same sums as a dense matrix, and follows updates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from daemon.matrix import TagMatrix
+from daemon.store import SparseTags
+
+
+def _random_rows(rng: np.random.Generator, n: int) -> list[SparseTags]:
+    rows = []
+    for _ in range(n):
+        k = int(rng.integers(1, 40))
+        classes = rng.choice(1000, k, replace=False).astype(np.uint16)
+        probs = rng.dirichlet(np.ones(k)).astype(np.float32)
+        rows.append(SparseTags(classes, probs))
+    return rows
+
+
+def _dense(rows: list[SparseTags]) -> np.ndarray:
+    dense = np.zeros((len(rows), 1000), np.float32)
+    for i, tags in enumerate(rows):
+        dense[i, tags.classes] = tags.probs
+    return dense
+
+
+def test_weighted_sum_equals_dense_product() -> None:
+    rng = np.random.default_rng(1)
+    rows = _random_rows(rng, 300)
+    matrix = TagMatrix()
+    for i, tags in enumerate(rows):
+        matrix.put(i, f"/p/{i}.jpg", tags)
+    relevance = np.zeros(1000, np.float32)
+    relevance[rng.choice(1000, 150, replace=False)] = rng.random(150)
+    np.testing.assert_allclose(matrix.weighted_sum(relevance), _dense(rows) @ relevance,
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(matrix.max_product(relevance),
+                               (_dense(rows) * relevance).max(axis=1), rtol=1e-6)
+
+
+def test_updates_and_removals_are_seen_by_the_next_query() -> None:
+    matrix = TagMatrix()
+    cat = SparseTags(np.array([281], np.uint16), np.array([0.9], np.float32))
+    dog = SparseTags(np.array([207], np.uint16), np.array([0.8], np.float32))
+    matrix.put(1, "/a.jpg", cat)
+    matrix.put(2, "/b.jpg", cat)
+    relevance = np.zeros(1000, np.float32)
+    relevance[281] = 1.0
+    assert list(matrix.weighted_sum(relevance).round(3)) == [0.9, 0.9]
+    matrix.put(2, "/b.jpg", dog)  # re-tagged
+    matrix.remove(1)
+    assert list(matrix.weighted_sum(relevance).round(3)) == [0.0, 0.0]
+    assert len(matrix) == 1
+    matrix.rename(2, "/c.jpg")
+    assert matrix.paths[1] == "/c.jpg"
+
+
+def test_empty_matrix_and_empty_relevance() -> None:
+    matrix = TagMatrix()
+    assert matrix.weighted_sum(np.ones(1000, np.float32)).shape == (0,)
+    matrix.put(1, "/a.jpg", SparseTags(np.array([3], np.uint16), np.array([1.0], np.float32)))
+    assert matrix.weighted_sum(np.zeros(1000, np.float32)).tolist() == [0.0]

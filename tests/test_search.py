@@ -1,0 +1,94 @@
+"""search: Russian words reach the right classes; breeds add up; AND; cut-off; why."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from daemon.matrix import TagMatrix
+from daemon.store import SparseTags
+
+TABBY, SIAMESE, STUDIO_COUCH, SCHOOL_BUS, TROLLEYBUS = 281, 284, 831, 779, 874
+LABRADOR, GOLDEN, BEAGLE = 208, 207, 162
+
+
+def _matrix(rows: dict[str, dict[int, float]]) -> TagMatrix:
+    matrix = TagMatrix()
+    for photo_id, (path, tags) in enumerate(rows.items()):
+        classes = np.array(list(tags), np.uint16)
+        matrix.put(photo_id, path, SparseTags(classes, np.array(list(tags.values()), np.float32)))
+    return matrix
+
+
+def _paths(response) -> list[str]:
+    return [r.path for r in response.results]
+
+
+def test_everyday_words_and_forms_find_cats(engine) -> None:
+    matrix = _matrix({"cat.jpg": {TABBY: 0.6}, "bus.jpg": {SCHOOL_BUS: 0.9}})
+    for query in ("кошка", "котик", "котиков", "кот", "КОШКИ"):
+        assert _paths(engine.search(query, matrix)) == ["cat.jpg"], query
+
+
+def test_typo_is_corrected_and_shown(engine) -> None:
+    matrix = _matrix({"dog.jpg": {LABRADOR: 0.7}, "cat.jpg": {TABBY: 0.7}})
+    response = engine.search("сабака", matrix)
+    assert _paths(response) == ["dog.jpg"]
+    assert "сабака → собака" in response.plan.describe()
+
+
+def test_breeds_add_up_to_dog(engine) -> None:
+    # Spread over three breeds, the dog outweighs a photo with one confident cat class.
+    matrix = _matrix({"dog.jpg": {LABRADOR: 0.3, GOLDEN: 0.3, BEAGLE: 0.3},
+                      "cat.jpg": {TABBY: 0.5}})
+    assert _paths(engine.search("собака", matrix)) == ["dog.jpg"]
+    assert _paths(engine.search("животные", matrix)) == ["dog.jpg", "cat.jpg"]
+
+
+def test_hypernym_groups(engine) -> None:
+    matrix = _matrix({"trolley.jpg": {TROLLEYBUS: 0.8}, "cat.jpg": {TABBY: 0.8}})
+    assert _paths(engine.search("транспорт", matrix)) == ["trolley.jpg"]
+
+
+def test_multi_word_query_acts_as_and(engine) -> None:
+    matrix = _matrix({
+        "cat_on_couch.jpg": {TABBY: 0.4, STUDIO_COUCH: 0.4},
+        "cat.jpg": {TABBY: 0.9},
+        "couch.jpg": {STUDIO_COUCH: 0.9},
+    })
+    response = engine.search("кошка на диване", matrix)
+    assert _paths(response) == ["cat_on_couch.jpg"]
+    assert len(response.plan.concepts) == 2
+
+
+def test_phrase_is_matched_as_one_concept(engine) -> None:
+    plan = engine.understand("обеденный стол")
+    assert len(plan.concepts) == 1
+    assert plan.concepts[0].relevance[532] == 1.0  # dining table
+
+
+def test_weak_matches_fall_under_the_cut_off(engine) -> None:
+    matrix = _matrix({"cat.jpg": {TABBY: 0.8}, "barely.jpg": {TABBY: 0.001, SCHOOL_BUS: 0.9}})
+    assert _paths(engine.search("кошка", matrix)) == ["cat.jpg"]
+
+
+def test_results_explain_why(engine) -> None:
+    matrix = _matrix({"cat.jpg": {TABBY: 0.62, SIAMESE: 0.2}})
+    result = engine.search("кошка", matrix).results[0]
+    assert result.why[0] == "кошка ← tabby 0.62"
+    assert len(result.why) == 2
+
+
+def test_unknown_words_are_reported_not_guessed(engine) -> None:
+    matrix = _matrix({"cat.jpg": {TABBY: 0.8}})
+    response = engine.search("кошка квазар", matrix)
+    assert response.plan.unknown == ("квазар",)
+    assert _paths(response) == ["cat.jpg"]
+    nothing = engine.search("шмяквазар", matrix)
+    assert nothing.results == () and nothing.plan.concepts == ()
+
+
+def test_people_are_inferred_from_what_they_wear(engine) -> None:
+    jersey = 610
+    matrix = _matrix({"player.jpg": {jersey: 0.7}, "bus.jpg": {SCHOOL_BUS: 0.9}})
+    assert _paths(engine.search("человек", matrix)) == ["player.jpg"]
+    assert _paths(engine.search("люди", matrix)) == ["player.jpg"]

@@ -1,0 +1,106 @@
+"""store: schema and migrations, per-model tags, moves keep ids, read-only access."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from daemon.store import SCHEMA_VERSION, FileIdentity, SparseTags, Store, StoreError
+
+
+def _tags(*pairs: tuple[int, float]) -> SparseTags:
+    return SparseTags(np.array([c for c, _ in pairs], np.uint16),
+                      np.array([p for _, p in pairs], np.float32))
+
+
+def test_new_index_has_current_schema_and_wal(tmp_path: Path) -> None:
+    with Store(tmp_path / "i.sqlite3") as store:
+        assert store.schema_version == SCHEMA_VERSION
+    mode = sqlite3.connect(tmp_path / "i.sqlite3").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_index_from_a_newer_program_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "i.sqlite3"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer"):
+        Store(path)
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "i.sqlite3"
+    path.write_text("garbage" * 1000)
+    with pytest.raises(StoreError):
+        Store(path)
+
+
+def test_tags_round_trip_in_float16(tmp_path: Path) -> None:
+    with Store(tmp_path / "i.sqlite3") as store:
+        store.add_photo(FileIdentity("/p/a.jpg", 10, 1), "h1", 640, 480, "m",
+                        _tags((281, 0.62), (285, 0.2)))
+        tags = store.tags_of("/p/a.jpg", "m")
+        assert tags is not None
+        assert list(tags.classes) == [281, 285]
+        np.testing.assert_allclose(tags.probs, [0.62, 0.2], atol=1e-3)
+        assert store.tags_of("/p/a.jpg", "other-model") is None
+
+
+def test_tags_are_kept_per_model(tmp_path: Path) -> None:
+    with Store(tmp_path / "i.sqlite3") as store:
+        identity = FileIdentity("/p/a.jpg", 10, 1)
+        store.add_photo(identity, "h1", 1, 1, "m1", _tags((1, 0.9)))
+        store.add_photo(identity, "h1", 1, 1, "m2", _tags((2, 0.9)))
+        assert store.tags_of("/p/a.jpg", "m1") is not None  # same content: both kept
+        assert store.untagged_under("/p", "m3") == ["/p/a.jpg"]
+        store.add_photo(identity, "h2", 1, 1, "m2", _tags((3, 0.9)))
+        assert store.tags_of("/p/a.jpg", "m1") is None  # new content: old tags dropped
+        assert store.count_photos() == 1
+
+
+def test_move_keeps_id_and_tags(tmp_path: Path) -> None:
+    with Store(tmp_path / "i.sqlite3") as store:
+        photo_id = store.add_photo(FileIdentity("/p/a.jpg", 10, 1), "h", 1, 1, "m",
+                                   _tags((5, 0.5)))
+        store.move_photo("/p/a.jpg", FileIdentity("/q/b.jpg", 10, 2))
+        moved = store.photo_by_path("/q/b.jpg")
+        assert moved is not None and moved.id == photo_id
+        assert store.photo_by_path("/p/a.jpg") is None
+        assert store.tags_of("/q/b.jpg", "m") is not None
+
+
+def test_photos_under_is_a_folder_prefix_not_a_string_prefix(tmp_path: Path) -> None:
+    with Store(tmp_path / "i.sqlite3") as store:
+        for path in ("/p/a.jpg", "/p/sub/b.jpg", "/p2/c.jpg", "/p-x/d.jpg"):
+            store.add_photo(FileIdentity(path, 1, 1), path, 1, 1, "m", _tags((1, 1.0)))
+        assert sorted(store.photos_under("/p")) == ["/p/a.jpg", "/p/sub/b.jpg"]
+
+
+def test_failures_are_remembered_and_cleared_by_success(tmp_path: Path) -> None:
+    with Store(tmp_path / "i.sqlite3") as store:
+        identity = FileIdentity("/p/bad.jpg", 3, 1)
+        store.record_failure(identity, "truncated or corrupt image")
+        assert store.failures_under("/p") == {"/p/bad.jpg": identity}
+        store.add_photo(FileIdentity("/p/bad.jpg", 30, 2), "h", 1, 1, "m", _tags((1, 1.0)))
+        assert store.failures() == []
+
+
+def test_readonly_store_reads_but_cannot_write(tmp_path: Path) -> None:
+    path = tmp_path / "i.sqlite3"
+    with Store(path) as store:
+        store.add_photo(FileIdentity("/p/a.jpg", 1, 1), "h", 1, 1, "m", _tags((1, 1.0)))
+    with Store(path, readonly=True) as reader:
+        assert reader.count_photos() == 1
+        with pytest.raises(sqlite3.OperationalError):
+            reader.remove_photos(["/p/a.jpg"])
+
+
+def test_readonly_store_without_index(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="index a folder first"):
+        Store(tmp_path / "none.sqlite3", readonly=True)

@@ -1,0 +1,84 @@
+"""vision: the real EfficientNet-Lite0 names what is in real photos; ResNet50 fails clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import coco_with
+
+from daemon.config import model_id
+from daemon.decode import decode_photo
+from daemon.vision import ModelUnavailable, load_tagger, resnet50
+
+CAT_CLASSES = set(range(281, 286))  # tabby, tiger cat, Persian, Siamese, Egyptian cat
+DOG_CLASSES = set(range(151, 269))
+
+
+def _top(tagger, photo: Path, k: int = 5) -> list[int]:
+    probs = tagger.predict(tagger.preprocess(decode_photo(photo).image)[None])
+    return list(np.argsort(probs[0])[::-1][:k])
+
+
+def test_probabilities_form_a_distribution(tagger) -> None:
+    batch = np.stack([tagger.preprocess(decode_photo(p).image) for p in coco_with("dog")])
+    assert batch.shape == (3, 3, 224, 224) and batch.dtype == np.uint8
+    probs = tagger.predict(batch)
+    assert probs.shape == (3, 1000)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_sees_the_cat_in_a_cat_photo(tagger) -> None:
+    hits = [bool(CAT_CLASSES & set(_top(tagger, p))) for p in coco_with("cat", alone=True)]
+    assert sum(hits) >= 2, hits
+
+
+def test_sees_the_dog_in_a_dog_photo(tagger) -> None:
+    hits = [bool(DOG_CLASSES & set(_top(tagger, p))) for p in coco_with("dog", alone=True)]
+    assert sum(hits) >= 2, hits
+
+
+def test_batch_and_single_agree(tagger) -> None:
+    photos = coco_with("pizza")
+    batch = np.stack([tagger.preprocess(decode_photo(p).image) for p in photos])
+    together = tagger.predict(batch)
+    alone = tagger.predict(batch[:1])
+    np.testing.assert_allclose(together[0], alone[0], atol=1e-4)
+
+
+def test_resnet50_offline_without_weights_says_what_to_do(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    with pytest.raises(ModelUnavailable) as error:
+        resnet50(None, allow_download=False)
+    message = str(error.value)
+    assert "--weights" in message and "efficientnet-lite0" in message
+
+
+def test_resnet50_missing_file_is_named(tmp_path) -> None:
+    with pytest.raises(ModelUnavailable, match="not found"):
+        resnet50(tmp_path / "nope.pth")
+
+
+def test_resnet50_loads_a_weights_file_the_user_names(tmp_path) -> None:
+    from torchvision.models import resnet50 as build
+
+    weights = tmp_path / "resnet50.pth"
+    torch.save(build(weights=None).state_dict(), weights)  # untrained, but a real state dict
+    tagger = resnet50(weights, threads=1)
+    assert tagger.model_id == model_id("resnet50")
+    probs = tagger.predict(tagger.preprocess(decode_photo(coco_with("cat")[0]).image)[None])
+    assert probs.shape == (1, 1000)
+
+
+def test_resnet50_rejects_a_wrong_file(tmp_path) -> None:
+    wrong = tmp_path / "wrong.pth"
+    torch.save({"weight": torch.zeros(3)}, wrong)
+    with pytest.raises(ModelUnavailable, match="not a torchvision ResNet50"):
+        resnet50(wrong)
+
+
+def test_unknown_model_name() -> None:
+    with pytest.raises(ModelUnavailable, match="unknown model"):
+        load_tagger("vgg")
