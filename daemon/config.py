@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -29,6 +30,15 @@ class Paths:
     data_dir: Path
     config_dir: Path
     cache_dir: Path
+    runtime_dir: Path
+
+    @property
+    def socket(self) -> Path:
+        return self.runtime_dir / "daemon.sock"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.runtime_dir / "daemon.lock"
 
     @property
     def index_db(self) -> Path:
@@ -43,11 +53,12 @@ class Paths:
         home = os.environ.get("SMART_GALLERY_HOME")
         if home:
             root = Path(home)
-            return cls(root / "data", root / "config", root / "cache")
+            return cls(root / "data", root / "config", root / "cache", root / "run")
         return cls(
             Path(platformdirs.user_data_dir(APP_NAME)),
             Path(platformdirs.user_config_dir(APP_NAME)),
             Path(platformdirs.user_cache_dir(APP_NAME)),
+            Path(platformdirs.user_runtime_dir(APP_NAME)),
         )
 
 
@@ -81,6 +92,37 @@ class Settings:
                 values[key] = tuple(value) if isinstance(value, list) else value
         extra = {k: v for k, v in raw.items() if k not in known}
         return cls(**values, extra=extra)  # type: ignore[arg-type]
+
+
+    def save(self, path: Path) -> None:
+        """Write the settings back as TOML (atomically: a crash leaves the old file)."""
+        lines = ["# Smart Gallery settings; see README.md"]
+        for name in self.__dataclass_fields__:
+            if name == "extra":
+                continue
+            value = getattr(self, name)
+            if value is None:
+                continue
+            lines.append(f"{name} = {_toml_value(value)}")
+        for name, value in self.extra.items():
+            lines.append(f"{name} = {_toml_value(value)}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".toml.tmp")
+        temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        temporary.replace(path)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        # JSON string escapes are valid TOML basic-string escapes.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} to TOML")
 
 
 class SettingsError(Exception):

@@ -60,6 +60,7 @@ class IndexReport:
     known_broken: list[str] = field(default_factory=list)
     seconds: float = 0.0
     model_seconds: float = 0.0
+    stopped: bool = False  # the gate stopped it before the end
 
     @property
     def photos_per_second(self) -> float:
@@ -83,12 +84,16 @@ ChangeCallback = Callable[[int, str, SparseTags | None], None]
 
 class Indexer:
     def __init__(self, store: Store, tagger: Tagger, batch_size: int = 16, workers: int = 2,
-                 on_change: ChangeCallback | None = None) -> None:
+                 on_change: ChangeCallback | None = None,
+                 gate: Callable[[], bool] | None = None) -> None:
         self.store = store
         self.tagger = tagger
         self.batch_size = batch_size
         self.workers = workers
         self.on_change = on_change
+        # Called between batches: blocks while paused, returns False to stop early.
+        self.gate = gate or (lambda: True)
+        self._force = False
         self._known_hashes = store.hashes_tagged_by(tagger.model_id)
 
     @property
@@ -113,14 +118,21 @@ class Indexer:
         return report
 
     def process(self, files: list[FileIdentity], gone: Iterable[str] = (),
-                progress: ProgressCallback | None = None) -> IndexReport:
+                progress: ProgressCallback | None = None, force: bool = False) -> IndexReport:
+        """Tag files (force: even when their content is known) and drop gone paths.
+
+        Stops early, leaving the rest for the next reconcile, when the gate says so."""
         started = time.perf_counter()
         report = IndexReport()
         gone_set = set(gone)
         batch: list[_Prepared] = []
         done = 0
+        self._force = force
         with ThreadPoolExecutor(self.workers, thread_name_prefix="decode") as pool:
             for prepared in self._prepare_all(pool, files):
+                if prepared is None:  # stopped by the gate
+                    report.stopped = True
+                    break
                 done += 1
                 if prepared.error is not None:
                     self._fail(prepared, report)
@@ -137,13 +149,14 @@ class Indexer:
                                       report.tagged / elapsed if elapsed > 0 else 0.0))
             if batch:
                 self._tag_batch(batch, report)
-        self._remove(gone_set, report)
+        if not report.stopped:
+            self._remove(gone_set, report)
         report.seconds = time.perf_counter() - started
         return report
 
     # --- worker side -----------------------------------------------------------------
     def _prepare_all(self, pool: ThreadPoolExecutor,
-                     files: list[FileIdentity]) -> Iterator[_Prepared]:
+                     files: list[FileIdentity]) -> Iterator[_Prepared | None]:
         """Results in order, one batch-sized window at a time.
 
         Decoding and the model take turns instead of overlapping: on a machine with few
@@ -152,6 +165,9 @@ class Indexer:
         """
         window = max(1, self.batch_size)
         for start in range(0, len(files), window):
+            if not self.gate():
+                yield None
+                return
             futures = [pool.submit(self._prepare, identity)
                        for identity in files[start:start + window]]
             for future in futures:
@@ -162,7 +178,7 @@ class Indexer:
         try:
             data = read_file(Path(identity.path))
             prepared.content_hash = hash_bytes(data)
-            if prepared.content_hash in self._known_hashes:
+            if prepared.content_hash in self._known_hashes and not self._force:
                 return prepared  # tags can be reused: no decode needed
             decoded = decode_bytes(data)
             prepared.pixels = self.tagger.preprocess(decoded.image)

@@ -3,7 +3,7 @@
 A photo's score for one concept of the query is its expected relevance,
 Σ over its classes of p(class) × relevance(class, concept), so the 120 dog breeds add up
 to «собака». Several concepts («кошка на диване») act as AND: the geometric mean of the
-concept scores, and every concept must reach the cut-off. Words are matched exactly
+concept scores, which must reach the cut-off. Words are matched exactly
 (lemmas, whole phrases first), then through typo correction, then through word vectors.
 """
 
@@ -31,7 +31,7 @@ MAX_PHRASE_WORDS = 4
 VECTOR_MATCH_MIN_COSINE = 0.7
 # Nearest neighbours a word-vector match may use.
 VECTOR_MATCH_TERMS = 3
-# A photo must have at least this expected relevance for every concept of the query.
+# A photo must have at least this expected relevance (geometric mean over the concepts).
 MIN_SCORE = 0.01
 EXPLAIN_TOP = 3
 
@@ -52,7 +52,7 @@ class QueryPlan:
 
     def describe(self) -> str:
         parts = [c.understood for c in self.concepts]
-        text = " И ".join(parts) if parts else "ничего"
+        text = " и ".join(parts) if parts else "ничего"
         if self.unknown:
             text += f" (не понято: {', '.join(self.unknown)})"
         return text
@@ -200,11 +200,9 @@ class QueryEngine:
         if not plan.concepts or len(matrix) == 0:
             return SearchResponse(plan, ())
         per_concept = [matrix.weighted_sum(c.relevance) for c in plan.concepts]
-        passing = np.ones(matrix.num_rows, bool)
-        for scores in per_concept:
-            passing &= scores >= min_score
+        # AND: the geometric mean is zero when any concept is missing from the photo.
         combined = np.exp(np.mean([np.log(np.maximum(s, 1e-12)) for s in per_concept], axis=0))
-        candidates = np.flatnonzero(passing)
+        candidates = np.flatnonzero(combined >= min_score)
         order = candidates[np.argsort(-combined[candidates], kind="stable")]
         total = len(order)
         if limit is not None:

@@ -92,3 +92,27 @@ def test_people_are_inferred_from_what_they_wear(engine) -> None:
     matrix = _matrix({"player.jpg": {jersey: 0.7}, "bus.jpg": {SCHOOL_BUS: 0.9}})
     assert _paths(engine.search("человек", matrix)) == ["player.jpg"]
     assert _paths(engine.search("люди", matrix)) == ["player.jpg"]
+
+
+def test_cat_on_a_couch_in_real_photos(tmp_path, tagger, engine) -> None:
+    """The README's first query, on real COCO photos: the cat on the couch comes first."""
+    import shutil
+
+    from conftest import COCO_IMAGES
+
+    from daemon.indexer import Indexer
+    from daemon.matrix import load_matrix
+    from daemon.store import Store
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    names = {"000000000599.jpg": "cat_on_couch.jpg", "000000000650.jpg": "cat.jpg",
+             "000000000711.jpg": "couch_only.jpg", "000000000074.jpg": "dog.jpg"}
+    for source, target in names.items():
+        shutil.copy(COCO_IMAGES / source, folder / target)
+    with Store(tmp_path / "i.sqlite3") as store:
+        Indexer(store, tagger).index_folder(folder)
+        matrix = load_matrix(store, tagger.model_id)
+    response = engine.search("кошка на диване", matrix)
+    assert _paths(response)[0].endswith("cat_on_couch.jpg")
+    assert not any(p.endswith("dog.jpg") for p in _paths(response))
