@@ -27,8 +27,6 @@ from daemon.watch import ChangeBatch, ChangeQueue, FolderWatcher, WatchLimitReac
 
 log = logging.getLogger(__name__)
 
-RECHECK_SECONDS = 30.0  # offline roots and unwatched roots are looked at this often
-
 
 class RequestError(Exception):
     """A client asked for something impossible; the message goes back to it."""
@@ -114,17 +112,17 @@ class Gallery:
         store = Store(self.paths.index_db)
         indexer = Indexer(store, self._tagger, self.settings.batch_size,
                           on_change=self._apply_change, gate=self._gate)
-        next_recheck = time.monotonic() + RECHECK_SECONDS
+        next_recheck = time.monotonic() + self.settings.rescan_seconds
         try:
             while not self._stopping.is_set():
                 for root in self.settings.folders:
                     self._ensure_watched(root)
                 job = self._next_job(timeout=0.2)
                 if job is None and time.monotonic() >= next_recheck:
-                    next_recheck = time.monotonic() + RECHECK_SECONDS
+                    next_recheck = time.monotonic() + self.settings.rescan_seconds
                     self._recheck_roots()
                     continue
-                if job is None or not self._gate():
+                if job is None:
                     continue
                 try:
                     self._run(job, indexer, store)

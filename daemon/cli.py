@@ -10,7 +10,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from daemon.client import DaemonError, DaemonNotRunning
 from daemon.config import Paths, Settings, SettingsError
+from daemon.lifecycle import AlreadyRunning
 from daemon.store import StoreError
 
 log = logging.getLogger("smart_gallery")
@@ -53,9 +55,27 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("output", type=Path, help="file to write, or - for stdout")
     _add_common(export)
 
-    status = sub.add_parser("status", help="what the index holds")
+    status = sub.add_parser("status", help="what the daemon is doing and the index holds")
     status.add_argument("--json", action="store_true")
     _add_common(status)
+
+    run = sub.add_parser("daemon", help="run the background daemon in the foreground")
+    run.add_argument("--no-nice", action="store_true", help="keep normal CPU priority")
+    _add_common(run)
+
+    folders = sub.add_parser("folders", help="the folders the daemon watches")
+    folders_sub = folders.add_subparsers(dest="folders_command", required=True)
+    folders_sub.add_parser("list", help="list watched folders").add_argument(
+        "--json", action="store_true")
+    folders_sub.add_parser("add", help="watch and index a folder").add_argument(
+        "folder", type=Path)
+    folders_sub.add_parser("remove", help="stop watching; its photos leave the index"
+                           ).add_argument("folder", type=Path)
+
+    sub.add_parser("pause", help="pause indexing")
+    sub.add_parser("resume", help="resume indexing")
+    reindex = sub.add_parser("reindex", help="tag again (all folders, one folder or a photo)")
+    reindex.add_argument("path", type=Path, nargs="?")
 
     evaluate = sub.add_parser("eval", help="measure search quality on labelled photos")
     evaluate.add_argument("--photos", type=Path, required=True)
@@ -89,19 +109,24 @@ def _settings(args: argparse.Namespace, paths: Paths) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+    default_level = logging.INFO if args.command == "daemon" else logging.WARNING
+    logging.basicConfig(level=logging.DEBUG if args.verbose else default_level,
                         format="%(levelname)s %(name)s: %(message)s")
     paths = Paths.default()
     try:
         settings = _settings(args, paths)
-        db = args.db or paths.index_db
+        db = getattr(args, "db", None) or paths.index_db
         from daemon import commands
 
         handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
-        return handler(args, settings, db)
-    except (SettingsError, StoreError) as exc:
+        return handler(args, settings, db, paths)
+    except (SettingsError, StoreError, AlreadyRunning, DaemonError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except DaemonNotRunning as exc:
+        print(f"error: {exc}; start it with `smart-gallery daemon` "
+              "(or `smart-gallery service install`)", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from daemon.config import Settings, model_id
+from daemon.client import Client, DaemonNotRunning
+from daemon.config import Paths, Settings, model_id
 from daemon.matrix import load_matrix
 from daemon.scan import ScanOptions
 from daemon.store import Store
@@ -17,7 +18,8 @@ def _print(*parts: object) -> None:
     print(*parts, flush=True)
 
 
-def cmd_index(args: argparse.Namespace, settings: Settings, db: Path) -> int:
+def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
+                paths: Paths) -> int:
     from daemon.cli import progress_printer
     from daemon.indexer import Indexer
     from daemon.vision import load_tagger
@@ -47,39 +49,52 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path) -> int:
     return 0
 
 
-def cmd_search(args: argparse.Namespace, settings: Settings, db: Path) -> int:
+def cmd_search(args: argparse.Namespace, settings: Settings, db: Path,
+                paths: Paths) -> int:
+    answer = None
+    if getattr(args, "db", None) is None:  # the daemon serves the default index only
+        try:
+            with Client(paths.socket) as client:
+                answer = client.call("search", query=args.query, limit=args.limit)
+        except DaemonNotRunning:
+            answer = None
+    if answer is None:
+        answer = _search_on_disk(args.query, args.limit, settings, db)
+        answer["daemon"] = "not running: answered read-only from the index on disk"
+    if args.json:
+        from daemon.cli import print_json
+
+        print_json(answer)
+        return 0
+    if "daemon" in answer:
+        print("note: the daemon is not running; searched the index on disk", file=sys.stderr)
+    _print(f"Запрос: {answer['understood']}")
+    if not answer["results"]:
+        _print("Ничего не найдено.")
+        return 0
+    for rank, result in enumerate(answer["results"], start=1):
+        _print(f"{rank:3d}. {result['score']:.3f}  {result['path']}")
+        if result["why"]:
+            _print(f"          {'; '.join(result['why'])}")
+    if answer["total"] > len(answer["results"]):
+        _print(f"… and {answer['total'] - len(answer['results'])} more (use --limit)")
+    return 0
+
+
+def _search_on_disk(query: str, limit: int, settings: Settings, db: Path) -> dict[str, object]:
     from daemon.search import build_query_engine
 
     with Store(db, readonly=True) as store:
         matrix = load_matrix(store, model_id(settings.model))
-    engine = build_query_engine(settings)
-    response = engine.search(args.query, matrix, limit=args.limit)
-    if args.json:
-        from daemon.cli import print_json
-
-        print_json({
-            "query": args.query,
-            "understood": response.plan.describe(),
-            "unknown": list(response.plan.unknown),
-            "total": response.total,
+    response = build_query_engine(settings).search(query, matrix, limit=limit)
+    return {"query": query, "understood": response.plan.describe(),
+            "unknown": list(response.plan.unknown), "total": response.total,
             "results": [{"path": r.path, "score": round(r.score, 4), "why": list(r.why)}
-                        for r in response.results],
-        })
-        return 0
-    _print(f"Запрос: {response.plan.describe()}")
-    if not response.results:
-        _print("Ничего не найдено.")
-        return 0
-    for rank, result in enumerate(response.results, start=1):
-        _print(f"{rank:3d}. {result.score:.3f}  {result.path}")
-        if result.why:
-            _print(f"          {'; '.join(result.why)}")
-    if response.total > len(response.results):
-        _print(f"… and {response.total - len(response.results)} more (use --limit)")
-    return 0
+                        for r in response.results]}
 
 
-def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path) -> int:
+def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
+                paths: Paths) -> int:
     from daemon.vocab import load_vocabulary
 
     path = str(args.photo.expanduser().resolve())
@@ -105,7 +120,8 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path) -> int:
     return 0
 
 
-def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path) -> int:
+def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path,
+                paths: Paths) -> int:
     from daemon.vocab import load_vocabulary
 
     vocabulary = load_vocabulary()
@@ -128,27 +144,108 @@ def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path) -> i
     return 0
 
 
-def cmd_status(args: argparse.Namespace, settings: Settings, db: Path) -> int:
+def cmd_status(args: argparse.Namespace, settings: Settings, db: Path,
+                paths: Paths) -> int:
 
     model = model_id(settings.model)
-    with Store(db, readonly=True) as store:
-        status = {"index": str(db), "model": model, "photos": store.count_photos(),
-                  "indexed": store.count_tagged(model),
-                  "failed": [{"path": f.path, "reason": f.reason} for f in store.failures()]}
+    daemon_status: dict[str, object] | None = None
+    if getattr(args, "db", None) is None:
+        try:
+            with Client(paths.socket) as client:
+                daemon_status = client.call("status")
+        except DaemonNotRunning:
+            daemon_status = None
+    if db.exists():
+        with Store(db, readonly=True) as store:
+            failures = [{"path": f.path, "reason": f.reason} for f in store.failures()]
+            indexed = store.count_tagged(model)
+    else:
+        failures, indexed = [], 0
+    status: dict[str, object] = {
+        "daemon": "running" if daemon_status else "not running", "index": str(db),
+        "model": model, "indexed": indexed, "pending": 0, "failed": len(failures),
+        "paused": False,
+        "folders": [{"path": f, "online": Path(f).is_dir()} for f in settings.folders],
+    }
+    if daemon_status:
+        status.update(daemon_status)
+    status["failures"] = failures
     if args.json:
         from daemon.cli import print_json
 
         print_json(status)
         return 0
-    _print(f"index: {status['index']}")
-    _print(f"model: {model}; photos indexed: {status['indexed']} of {status['photos']}")
-    _print(f"files that could not be read: {len(status['failed'])}")
-    for failure in status["failed"]:
-        _print(f"  {failure['path']}: {failure['reason']}")
+    _print(f"daemon: {status['daemon']}" + (" (paused)" if status["paused"] else ""))
+    _print(f"index: {status['index']}; model {model}")
+    _print(f"indexed {status['indexed']}, pending {status['pending']}, "
+           f"failed {status['failed']}")
+    for folder in status["folders"]:  # type: ignore[union-attr]
+        state = "online" if folder["online"] else "OFFLINE (entries kept)"
+        if folder.get("rescans"):
+            state += "; not watched (inotify limit), rescanned periodically"
+        _print(f"  folder {folder['path']}: {state}")
+    for failure in failures:
+        _print(f"  could not read {failure['path']}: {failure['reason']}")
     return 0
 
 
-def cmd_eval(args: argparse.Namespace, settings: Settings, db: Path | None) -> int:
+def cmd_daemon(args: argparse.Namespace, settings: Settings, db: Path, paths: Paths) -> int:
+    from daemon.runner import run_daemon
+
+    if getattr(args, "db", None) is not None:
+        print("error: the daemon always uses the default index (set SMART_GALLERY_HOME "
+              "to move it)", file=sys.stderr)
+        return 2
+    return run_daemon(paths, settings, low_priority=not args.no_nice)
+
+
+def _call(paths: Paths, method: str, **params: object) -> object:
+    with Client(paths.socket) as client:
+        return client.call(method, **params)
+
+
+def cmd_folders(args: argparse.Namespace, settings: Settings, db: Path, paths: Paths) -> int:
+    if args.folders_command == "list":
+        try:
+            folders = _call(paths, "folders.list")
+        except DaemonNotRunning:
+            folders = [{"path": f, "online": Path(f).is_dir()} for f in settings.folders]
+        if getattr(args, "json", False):
+            from daemon.cli import print_json
+
+            print_json(folders)
+        else:
+            for folder in folders:  # type: ignore[union-attr]
+                _print(f"{folder['path']}" + ("" if folder["online"] else "  (offline)"))
+        return 0
+    path = str(args.folder.expanduser().resolve())
+    method = "folders.add" if args.folders_command == "add" else "folders.remove"
+    result = _call(paths, method, path=path)
+    _print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+def cmd_pause(args: argparse.Namespace, settings: Settings, db: Path, paths: Paths) -> int:
+    _call(paths, "pause")
+    _print("paused")
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace, settings: Settings, db: Path, paths: Paths) -> int:
+    _call(paths, "resume")
+    _print("resumed")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace, settings: Settings, db: Path, paths: Paths) -> int:
+    params = {"path": str(args.path.expanduser().resolve())} if args.path else {}
+    result = _call(paths, "reindex", **params)
+    _print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings, db: Path | None,
+             paths: Paths) -> int:
     from daemon.evaluate import run_eval
 
     report = run_eval(args.photos, args.labels, args.queries, settings,

@@ -75,6 +75,8 @@ class Settings:
     index_hidden: bool = False
     threads: int = 2
     batch_size: int = 16
+    # How often the daemon looks at offline folders and folders it could not watch.
+    rescan_seconds: float = 30.0
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod

@@ -1,9 +1,13 @@
 """The in-memory photo × class matrix that searches read.
 
 Each photo keeps its top classes (sparse). Searches need Σ_c p(photo, c) · relevance(c)
-for the few classes a query is about, so the matrix keeps a column-major copy (CSC):
-the cost of a query grows with the photos of the relevant classes, not with the index.
-The writer adds or replaces rows; the column copy is rebuilt lazily on the next query.
+for the few classes a query is about, so the matrix keeps a column-major copy (CSC): the
+cost of a query grows with the photos of the relevant classes, not with the library.
+
+The writer changes rows while searches run. Rows changed since the column copy was built
+form a small delta that queries read row by row; the column copy is rebuilt once the
+delta grows, so a search never waits for tagging and never pays a full rebuild per change.
+Every query works on one snapshot, so all its parts see the same rows.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import numpy as np
 from daemon.store import SparseTags, Store
 
 NUM_CLASSES = 1000
+MIN_DELTA_BEFORE_REBUILD = 2000
+DELTA_SHARE_BEFORE_REBUILD = 0.05
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,56 @@ class _Columns:
     pointers: np.ndarray  # (NUM_CLASSES + 1,) start of each class's run
     rows: np.ndarray  # int32 row of each entry, grouped by class
     probs: np.ndarray  # float32
+    num_rows: int  # rows that existed when it was built
+
+
+@dataclass(frozen=True)
+class MatrixSnapshot:
+    """A consistent view for one query: the column copy plus the rows changed since."""
+
+    columns: _Columns
+    num_rows: int
+    stale_rows: np.ndarray  # rows whose column entries are out of date (zeroed)
+    delta_rows: np.ndarray  # int32 row of each delta entry
+    delta_classes: np.ndarray  # int32
+    delta_probs: np.ndarray  # float32
+
+    def _column_entries(self, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        columns = self.columns
+        starts = columns.pointers[classes]
+        lengths = columns.pointers[classes + 1] - starts
+        total = int(lengths.sum())
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        return offsets + np.arange(total), lengths
+
+    def weighted_sum(self, relevance: np.ndarray) -> np.ndarray:
+        """Per row: Σ over its classes of probability × relevance[class]."""
+        n = self.num_rows
+        classes = np.flatnonzero(relevance)
+        if classes.size == 0 or n == 0:
+            return np.zeros(n, np.float32)
+        entries, lengths = self._column_entries(classes)
+        weights = self.columns.probs[entries] * np.repeat(relevance[classes], lengths)
+        scores = np.bincount(self.columns.rows[entries], weights=weights, minlength=n)
+        if self.delta_rows.size:
+            scores[self.stale_rows] = 0.0
+            scores += np.bincount(self.delta_rows,
+                                  weights=relevance[self.delta_classes] * self.delta_probs,
+                                  minlength=n)
+        return scores.astype(np.float32)
+
+    def max_product(self, relevance: np.ndarray) -> np.ndarray:
+        """Per row: max over its classes of probability × relevance[class] (the seed's rule)."""
+        best = np.zeros(self.num_rows, np.float32)
+        for cls in np.flatnonzero(relevance):
+            start, end = self.columns.pointers[cls], self.columns.pointers[cls + 1]
+            np.maximum.at(best, self.columns.rows[start:end],
+                          self.columns.probs[start:end] * relevance[cls])
+        if self.delta_rows.size:
+            best[self.stale_rows] = 0.0
+            np.maximum.at(best, self.delta_rows,
+                          relevance[self.delta_classes] * self.delta_probs)
+        return best
 
 
 class TagMatrix:
@@ -35,6 +91,8 @@ class TagMatrix:
         self._probs: list[np.ndarray] = []
         self._alive: list[bool] = []
         self._columns: _Columns | None = None
+        self._changed: set[int] = set()  # rows changed since the column copy was built
+        self._snapshot: MatrixSnapshot | None = None
 
     def __len__(self) -> int:
         return len(self._row_of)
@@ -54,7 +112,9 @@ class TagMatrix:
                 self.paths[row] = path
                 self._classes[row] = tags.classes
                 self._probs[row] = tags.probs
-            self._columns = None
+                self._alive[row] = True
+                self._changed.add(row)
+            self._snapshot = None
 
     def rename(self, photo_id: int, path: str) -> None:
         with self._lock:
@@ -69,7 +129,8 @@ class TagMatrix:
                 self._alive[row] = False
                 self._classes[row] = np.empty(0, np.uint16)
                 self._probs[row] = np.empty(0, np.float32)
-                self._columns = None
+                self._changed.add(row)
+                self._snapshot = None
 
     def row_tags(self, row: int) -> SparseTags:
         return SparseTags(self._classes[row], self._probs[row])
@@ -82,53 +143,52 @@ class TagMatrix:
         """Rows including removed ones (score arrays have this length)."""
         return len(self.photo_ids)
 
-    def _build_columns(self) -> _Columns:
-        counts = np.fromiter((len(c) for c in self._classes), np.int64, len(self._classes))
-        if counts.sum() == 0:
+    def snapshot(self) -> MatrixSnapshot:
+        with self._lock:
+            if self._snapshot is not None:
+                return self._snapshot
+            n = len(self.photo_ids)
+            columns = self._columns
+            delta = len(self._changed) + (n - columns.num_rows if columns else n)
+            if columns is None or delta > max(MIN_DELTA_BEFORE_REBUILD,
+                                              DELTA_SHARE_BEFORE_REBUILD * n):
+                columns = self._columns = self._build_columns(n)
+                self._changed.clear()
+            # Rows appended after the build are read from the delta whole; only older rows
+            # have column entries to ignore.
+            stale = np.array(sorted(r for r in self._changed if r < columns.num_rows),
+                             np.int64)
+            rows = np.concatenate([stale, np.arange(columns.num_rows, n)]).astype(np.int64)
+            self._snapshot = MatrixSnapshot(columns, n, stale, *self._rows_as_entries(rows))
+            return self._snapshot
+
+    def _rows_as_entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if rows.size == 0:
+            return np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.float32)
+        counts = [len(self._classes[r]) for r in rows]
+        entry_rows = np.repeat(rows.astype(np.int32), counts)
+        classes = np.concatenate([self._classes[r] for r in rows]).astype(np.int32)
+        probs = np.concatenate([self._probs[r] for r in rows]).astype(np.float32)
+        return entry_rows, classes, probs
+
+    def _build_columns(self, n: int) -> _Columns:
+        counts = np.fromiter((len(c) for c in self._classes[:n]), np.int64, n)
+        if n == 0 or counts.sum() == 0:
             return _Columns(np.zeros(NUM_CLASSES + 1, np.int64), np.empty(0, np.int32),
-                            np.empty(0, np.float32))
-        classes = np.concatenate(self._classes).astype(np.int32)
-        probs = np.concatenate(self._probs).astype(np.float32)
-        rows = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+                            np.empty(0, np.float32), n)
+        classes = np.concatenate(self._classes[:n]).astype(np.int32)
+        probs = np.concatenate(self._probs[:n]).astype(np.float32)
+        rows = np.repeat(np.arange(n, dtype=np.int32), counts)
         order = np.argsort(classes, kind="stable")
         pointers = np.zeros(NUM_CLASSES + 1, np.int64)
         np.cumsum(np.bincount(classes, minlength=NUM_CLASSES), out=pointers[1:])
-        return _Columns(pointers, rows[order], probs[order])
-
-    def columns(self) -> _Columns:
-        with self._lock:
-            if self._columns is None:
-                self._columns = self._build_columns()
-            return self._columns
+        return _Columns(pointers, rows[order], probs[order], n)
 
     def weighted_sum(self, relevance: np.ndarray) -> np.ndarray:
-        """Per row: Σ over its classes of probability × relevance[class]."""
-        columns = self.columns()
-        n = self.num_rows
-        classes = np.flatnonzero(relevance)
-        if classes.size == 0 or n == 0:
-            return np.zeros(n, np.float32)
-        starts = columns.pointers[classes]
-        lengths = columns.pointers[classes + 1] - starts
-        total = int(lengths.sum())
-        if total == 0:
-            return np.zeros(n, np.float32)
-        # Indices of every entry of the relevant columns, without a Python loop.
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        entries = offsets + np.arange(total)
-        weights = columns.probs[entries] * np.repeat(relevance[classes], lengths)
-        return np.bincount(columns.rows[entries], weights=weights, minlength=n).astype(np.float32)
+        return self.snapshot().weighted_sum(relevance)
 
     def max_product(self, relevance: np.ndarray) -> np.ndarray:
-        """Per row: max over its classes of probability × relevance[class] (the seed's rule)."""
-        columns = self.columns()
-        n = self.num_rows
-        best = np.zeros(n, np.float32)
-        for cls in np.flatnonzero(relevance):
-            start, end = columns.pointers[cls], columns.pointers[cls + 1]
-            np.maximum.at(best, columns.rows[start:end],
-                          columns.probs[start:end] * relevance[cls])
-        return best
+        return self.snapshot().max_product(relevance)
 
 
 def load_matrix(store: Store, model: str) -> TagMatrix:

@@ -199,7 +199,8 @@ class QueryEngine:
         plan = self.understand(query)
         if not plan.concepts or len(matrix) == 0:
             return SearchResponse(plan, ())
-        per_concept = [matrix.weighted_sum(c.relevance) for c in plan.concepts]
+        snapshot = matrix.snapshot()  # one consistent view while the writer goes on
+        per_concept = [snapshot.weighted_sum(c.relevance) for c in plan.concepts]
         # AND: the geometric mean is zero when any concept is missing from the photo.
         combined = np.exp(np.mean([np.log(np.maximum(s, 1e-12)) for s in per_concept], axis=0))
         candidates = np.flatnonzero(combined >= min_score)

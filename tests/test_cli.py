@@ -90,7 +90,7 @@ def test_export_tags_writes_every_photo(indexed, tmp_path: Path) -> None:
 def test_status_lists_failures(indexed) -> None:
     home, _, _ = indexed
     data = json.loads(run(home, "status", "--json").stdout)
-    assert data["indexed"] == 14 and len(data["failed"]) == 5
+    assert data["indexed"] == 14 and data["failed"] == 5 and len(data["failures"]) == 5
 
 
 def test_search_before_any_index_says_what_to_do(tmp_path: Path) -> None:

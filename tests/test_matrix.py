@@ -61,3 +61,40 @@ def test_empty_matrix_and_empty_relevance() -> None:
     assert matrix.weighted_sum(np.ones(1000, np.float32)).shape == (0,)
     matrix.put(1, "/a.jpg", SparseTags(np.array([3], np.uint16), np.array([1.0], np.float32)))
     assert matrix.weighted_sum(np.zeros(1000, np.float32)).tolist() == [0.0]
+
+
+def test_changes_after_the_column_copy_are_read_from_the_delta() -> None:
+    from daemon import matrix as matrix_module
+
+    rng = np.random.default_rng(2)
+    rows = _random_rows(rng, 200)
+    matrix = TagMatrix()
+    for i, tags in enumerate(rows):
+        matrix.put(i, f"/p/{i}.jpg", tags)
+    relevance = np.zeros(1000, np.float32)
+    relevance[rng.choice(1000, 300, replace=False)] = 1.0
+    matrix.snapshot()  # column copy of 200 rows
+    replaced = _random_rows(rng, 10)
+    for i, tags in zip(range(0, 100, 10), replaced, strict=True):
+        rows[i] = tags
+        matrix.put(i, f"/p/{i}.jpg", tags)
+    for i, tags in enumerate(_random_rows(rng, 5), start=200):
+        rows.append(tags)
+        matrix.put(i, f"/p/{i}.jpg", tags)
+    matrix.put(201, "/p/201.jpg", rows[201])  # appended after the copy, then changed again
+    matrix.remove(7)
+    rows[7] = SparseTags(np.empty(0, np.uint16), np.empty(0, np.float32))
+    snapshot = matrix.snapshot()
+    assert snapshot.columns.num_rows == 200 and snapshot.delta_rows.size > 0
+    np.testing.assert_allclose(snapshot.weighted_sum(relevance), _dense(rows) @ relevance,
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(snapshot.max_product(relevance),
+                               (_dense(rows) * relevance).max(axis=1), rtol=1e-6)
+    # once the delta is large, the next snapshot rebuilds the column copy
+    original = matrix_module.MIN_DELTA_BEFORE_REBUILD
+    matrix_module.MIN_DELTA_BEFORE_REBUILD = 5
+    try:
+        matrix.put(3, "/p/3.jpg", rows[3])
+        assert matrix.snapshot().columns.num_rows == 205
+    finally:
+        matrix_module.MIN_DELTA_BEFORE_REBUILD = original
