@@ -59,7 +59,9 @@ class MatrixSnapshot:
             return np.zeros(n, np.float32)
         entries, lengths = self._column_entries(classes)
         weights = self.columns.probs[entries] * np.repeat(relevance[classes], lengths)
-        scores = np.bincount(self.columns.rows[entries], weights=weights, minlength=n)
+        # (bincount of nothing is int64 even with weights: ask for floats explicitly)
+        scores = np.bincount(self.columns.rows[entries], weights=weights,
+                             minlength=n).astype(np.float64)
         if self.delta_rows.size:
             scores[self.stale_rows] = 0.0
             scores += np.bincount(self.delta_rows,

@@ -9,6 +9,7 @@ crashed daemon.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import logging
 import os
@@ -63,16 +64,15 @@ def handle_line(line: bytes, methods: Methods) -> dict[str, object] | None:
         return None if is_notification else _error(
             request_id, METHOD_NOT_FOUND, f"method not found: {request['method']}")
     params = request.get("params", {})
-    if isinstance(params, list):
-        call = lambda: method(*params)  # noqa: E731
-    elif isinstance(params, dict):
-        call = lambda: method(**params)  # noqa: E731
-    else:
+    if not isinstance(params, list | dict):
         return _error(request_id, INVALID_PARAMS, "params must be an object or an array")
+    args, kwargs = (params, {}) if isinstance(params, list) else ([], params)
     try:
-        result = call()
+        inspect.signature(method).bind(*args, **kwargs)
     except TypeError as exc:
         return _error(request_id, INVALID_PARAMS, f"invalid params: {exc}")
+    try:
+        result = method(*args, **kwargs)
     except methods.expected as exc:
         return _error(request_id, REQUEST_FAILED, str(exc))
     except Exception as exc:  # noqa: BLE001 - report, keep serving
