@@ -267,6 +267,9 @@ class Gallery:
                     self._watcher.unwatch(root)  # the old watch died with the old folder
                 self._jobs.put(_Reconcile(root))
             elif root in unwatched:
+                # try to watch again (the limit may have been raised), and rescan meanwhile
+                with self._state_lock:
+                    self._unwatched.pop(root, None)
                 self._jobs.put(_Reconcile(root))
             elif (root not in offline and not Path(root).is_dir()):
                 with self._state_lock:

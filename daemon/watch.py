@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -143,17 +144,34 @@ class FolderWatcher:
                 return
             if not Path(root).is_dir():
                 raise FileNotFoundError(root)
+            limit_message = (f"inotify watch limit reached while watching {root} "
+                             "(raise fs.inotify.max_user_watches); falling back to rescans")
             try:
-                self._watches[root] = self._observer.schedule(self._handler, root,
-                                                              recursive=True)
+                watch = self._observer.schedule(self._handler, root, recursive=True)
             except OSError as exc:
                 if exc.errno in (errno.ENOSPC, errno.EMFILE):
                     self._forget_half_made(root)
-                    raise WatchLimitReached(
-                        f"inotify watch limit reached while watching {root} "
-                        "(raise fs.inotify.max_user_watches); falling back to rescans"
-                    ) from exc
+                    raise WatchLimitReached(limit_message) from exc
                 raise
+            missing = self._unwatched_subfolders(watch, root)
+            if missing:
+                # watchdog skips subfolders it cannot watch without a word; changes there
+                # would be lost, so the whole root goes over to periodic rescans.
+                with contextlib.suppress(Exception):
+                    self._observer.unschedule(watch)
+                raise WatchLimitReached(f"{limit_message} ({missing} folders unwatched)")
+            self._watches[root] = watch
+
+    def _unwatched_subfolders(self, watch: object, root: str) -> int:
+        """Folders below root that have no inotify watch (0 if this cannot be told)."""
+        emitter = getattr(self._observer, "_emitter_for_watch", {}).get(watch)
+        group = getattr(emitter, "_inotify", None)
+        watched = getattr(group, "_active_callbacks_by_path", None)
+        if watched is None:
+            return 0  # not the inotify backend, or watchdog changed: trust it
+        folders = 1 + sum(len([d for d in dirs if not os.path.islink(os.path.join(top, d))])
+                          for top, dirs, _ in os.walk(root))
+        return max(0, folders - len(watched))
 
     def _forget_half_made(self, root: str) -> None:
         # watchdog may keep an emitter for a schedule that failed half-way.

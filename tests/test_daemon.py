@@ -271,3 +271,26 @@ def test_ready_is_sent_to_systemd(tmp_path: Path) -> None:
             assert any("STOPPING=1" in m for m in messages)
     finally:
         receiver.close()
+
+
+MAX_WATCHES = Path("/proc/sys/fs/inotify/max_user_watches")
+
+
+@pytest.mark.skipif(not os.access(MAX_WATCHES, os.W_OK),
+                    reason="needs to lower fs.inotify.max_user_watches (root)")
+def test_out_of_inotify_watches_falls_back_to_rescans(daemon, photo_dir) -> None:
+    for index in range(40):
+        (photo_dir / f"album{index}").mkdir()
+    original = MAX_WATCHES.read_text()
+    try:
+        MAX_WATCHES.write_text("10")
+        daemon.call("folders.add", path=str(photo_dir))
+        daemon.wait_until(lambda: daemon.call("status")["watch_limit_reached"], 60)
+    finally:
+        MAX_WATCHES.write_text(original)
+    folder = daemon.call("status")["folders"][0]
+    assert "max_user_watches" in folder["rescans"]
+    assert "inotify watch limit reached" in daemon.log()
+    # changes in a folder nobody watches are still found, by the periodic rescan
+    shutil.copy(clear_photo("bus"), photo_dir / "album39" / "found_by_rescan.jpg")
+    daemon.wait_until(lambda: "found_by_rescan.jpg" in daemon.search("автобус"), 60)
