@@ -18,7 +18,7 @@ from common import ROOT, make_large_jpegs, peak_rss_mb
 
 from daemon.indexer import Indexer
 from daemon.store import Store
-from daemon.vision import load_tagger
+from daemon.tagger import load_tagger
 
 
 def main() -> None:

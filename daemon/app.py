@@ -22,7 +22,7 @@ from daemon.matrix import TagMatrix, load_matrix
 from daemon.scan import ScanOptions, plan_scan
 from daemon.search import QueryEngine, build_query_engine
 from daemon.store import FileIdentity, SparseTags, Store
-from daemon.vision import Tagger, load_tagger
+from daemon.tagger import Tagger, load_tagger
 from daemon.watch import ChangeBatch, ChangeQueue, FolderWatcher, WatchLimitReached
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class Gallery:
             self._engine = build_query_engine(self.settings)
         if self._tagger is None:
             self._tagger = load_tagger(self.settings.model, self.settings.model_weights,
-                                       self.settings.threads)
+                                       self.settings.threads, self.paths.cache_dir)
         self._watcher = FolderWatcher(self._changes, self.options)
         for root in self.settings.folders:
             self._jobs.put(_Reconcile(root))

@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        from daemon.vision import ModelUnavailable
+        from daemon.tagger import ModelUnavailable
 
         if isinstance(exc, ModelUnavailable | FileNotFoundError | ValueError):
             print(f"error: {exc}", file=sys.stderr)

@@ -22,14 +22,15 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
                 paths: Paths) -> int:
     from daemon.cli import progress_printer
     from daemon.indexer import Indexer
-    from daemon.vision import load_tagger
+    from daemon.tagger import load_tagger
 
     folder = args.folder.expanduser()
     if not folder.is_dir():
         print(f"error: {folder} is not a folder", file=sys.stderr)
         return 2
     folder = folder.resolve()
-    tagger = load_tagger(settings.model, settings.model_weights, settings.threads)
+    tagger = load_tagger(settings.model, settings.model_weights, settings.threads,
+                         paths.cache_dir)
     options = ScanOptions(settings.excludes, settings.index_hidden)
     with Store(db) as store:
         indexer = Indexer(store, tagger, settings.batch_size)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import platformdirs
@@ -53,13 +53,16 @@ class Paths:
         home = os.environ.get("SMART_GALLERY_HOME")
         if home:
             root = Path(home)
-            return cls(root / "data", root / "config", root / "cache", root / "run")
-        return cls(
-            Path(platformdirs.user_data_dir(APP_NAME)),
-            Path(platformdirs.user_config_dir(APP_NAME)),
-            Path(platformdirs.user_cache_dir(APP_NAME)),
-            Path(platformdirs.user_runtime_dir(APP_NAME)),
-        )
+            paths = cls(root / "data", root / "config", root / "cache", root / "run")
+        else:
+            paths = cls(
+                Path(platformdirs.user_data_dir(APP_NAME)),
+                Path(platformdirs.user_config_dir(APP_NAME)),
+                Path(platformdirs.user_cache_dir(APP_NAME)),
+                Path(platformdirs.user_runtime_dir(APP_NAME)),
+            )
+        cache = os.environ.get("SMART_GALLERY_CACHE")  # e.g. exported models shared by tests
+        return replace(paths, cache_dir=Path(cache)) if cache else paths
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from daemon.scan import ScanOptions
 from daemon.search import QueryEngine
 from daemon.seed import SeedMethod
 from daemon.store import Store
+from daemon.tagger import load_tagger
 from daemon.text import Analyzer, load_word_vectors
-from daemon.vision import load_tagger
 from daemon.vocab import load_vocabulary
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from daemon.decode import DecodeError, decode_bytes, hash_bytes, read_file
 from daemon.scan import ScanOptions, plan_scan
 from daemon.store import Failure, FileIdentity, SparseTags, Store
-from daemon.vision import Tagger
+from daemon.tagger import Tagger
 
 # Keep classes until this much probability mass is covered, within [MIN_K, MAX_K]:
 # scene photos have flat distributions, and dropping their tail costs ranking quality.

