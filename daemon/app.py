@@ -13,11 +13,12 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from daemon.config import Paths, Settings, model_id
-from daemon.indexer import Indexer, IndexReport
+from daemon.indexer import Indexer, IndexReport, Progress
 from daemon.matrix import TagMatrix, load_matrix
 from daemon.scan import ScanOptions, plan_scan
 from daemon.search import QueryEngine, build_query_engine
@@ -210,19 +211,18 @@ class Gallery:
         if identity is not None:
             self._process(indexer, [identity], (), force=True)
 
-    def _process(self, indexer: Indexer, files: list[FileIdentity], gone: object,
+    def _process(self, indexer: Indexer, files: list[FileIdentity], gone: Iterable[str],
                  force: bool = False) -> None:
         with self._state_lock:
             self._pending = len(files)
-        report = indexer.process(files, gone, progress=self._progress,  # type: ignore[arg-type]
-                                 force=force)
+        report = indexer.process(files, gone, progress=self._progress, force=force)
         with self._state_lock:
             self._last_report = report
             self._failed = len(indexer.store.failures())
 
-    def _progress(self, progress: object) -> None:
+    def _progress(self, progress: Progress) -> None:
         with self._state_lock:
-            self._pending = progress.total - progress.done  # type: ignore[attr-defined]
+            self._pending = progress.total - progress.done
 
     def _apply_change(self, photo_id: int, path: str, tags: SparseTags | None) -> None:
         if tags is None:
@@ -393,7 +393,6 @@ class _Forget:
     root: str
 
 
-def _under_any(path: str, roots: object) -> bool:
-    return any(path == root or path.startswith(root.rstrip("/") + "/")
-               for root in roots)  # type: ignore[attr-defined]
+def _under_any(path: str, roots: Iterable[str]) -> bool:
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
 
