@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("daemon", help="run the background daemon in the foreground")
     run.add_argument("--no-nice", action="store_true", help="keep normal CPU priority")
+    run.add_argument("--log-file", type=Path, help="log here instead of stderr")
     _add_common(run)
 
     folders = sub.add_parser("folders", help="the folders the daemon watches")
@@ -71,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
         "folder", type=Path)
     folders_sub.add_parser("remove", help="stop watching; its photos leave the index"
                            ).add_argument("folder", type=Path)
+
+    service = sub.add_parser("service", help="start at login: install, uninstall, status")
+    service.add_argument("action", choices=("install", "uninstall", "status"))
+    service.add_argument("--dry-run", action="store_true",
+                         help="print the files and commands, change nothing")
+    service.add_argument("--json", action="store_true")
 
     sub.add_parser("pause", help="pause indexing")
     sub.add_parser("resume", help="resume indexing")
@@ -110,8 +117,13 @@ def _settings(args: argparse.Namespace, paths: Paths) -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     default_level = logging.INFO if args.command == "daemon" else logging.WARNING
+    log_file = getattr(args, "log_file", None)
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.DEBUG if args.verbose else default_level,
-                        format="%(levelname)s %(name)s: %(message)s")
+                        filename=log_file,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s" if log_file
+                        else "%(levelname)s %(name)s: %(message)s")
     paths = Paths.default()
     try:
         settings = _settings(args, paths)

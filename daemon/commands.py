@@ -257,3 +257,58 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, db: Path | None,
                                  encoding="utf-8")
         _print(f"wrote {args.json_out}")
     return 0
+
+
+def cmd_service(args: argparse.Namespace, settings: Settings, db: Path, paths: Paths) -> int:
+    from daemon import service
+
+    if args.action == "status":
+        report = service.status(paths)
+        if args.json:
+            from daemon.cli import print_json
+
+            print_json(report)
+            return 0
+        _print(f"installed: {'yes' if report['installed'] else 'no'}")
+        for path in report["files"]:  # type: ignore[union-attr]
+            _print(f"  {path}")
+        running = report["running"]
+        _print(f"running: {'pid ' + str(running['pid']) if running else 'no'}")  # type: ignore[index]
+        _print(f"logs: {report['logs']}")
+        _print(f"index: {report['index']}; settings: {report['settings']}")
+        return 0
+    if args.action == "install":
+        plan = service.plan_install(service.current_system())
+    else:
+        plan, _ = service.plan_uninstall(paths)
+        if not plan.files and not plan.registry:
+            _print("nothing to uninstall: `service install` has not written anything here")
+            return 0
+    if args.dry_run:
+        verb = "write" if args.action == "install" else "remove"
+        for item in plan.files:
+            _print(f"would {verb} {item.path}" + (f"  ({item.role})" if item.role else ""))
+            if item.content:
+                for line in item.content.splitlines():
+                    _print(f"    {line}")
+        if plan.registry:
+            _print(f"would {verb} HKCU\\{service.RUN_KEY} values: {', '.join(plan.registry)}")
+            if args.action == "install":
+                _print(service.render_windows_reg(plan))
+        for command in plan.commands:
+            _print(f"would run: {' '.join(command)}")
+        for note in plan.notes:
+            _print(f"note: {note}")
+        return 0
+    outcome = service.install(plan, paths) if args.action == "install" else service.uninstall(paths)
+    for path in outcome.written:
+        _print(f"wrote {path}")
+    for path in outcome.removed:
+        _print(f"removed {path}")
+    for command in outcome.ran:
+        _print(f"ran {command}")
+    for note in plan.notes:
+        _print(f"note: {note}")
+    for warning in outcome.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0

@@ -1,0 +1,1 @@
+"""Templates for starting Smart Gallery at login; rendered by daemon/service.py."""
