@@ -284,11 +284,7 @@ class Gallery:
         if not isinstance(limit, int) or not 1 <= limit <= 10_000:
             raise RequestError("limit must be an integer from 1 to 10000")
         assert self._engine is not None
-        response = self._engine.search(query, self.matrix, limit=limit)
-        return {"query": query, "understood": response.plan.describe(),
-                "unknown": list(response.plan.unknown), "total": response.total,
-                "results": [{"path": r.path, "score": round(r.score, 4), "why": list(r.why)}
-                            for r in response.results]}
+        return self._engine.search(query, self.matrix, limit=limit).to_json()
 
     def status(self) -> dict[str, object]:
         with self._state_lock:

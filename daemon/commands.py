@@ -87,11 +87,7 @@ def _search_on_disk(query: str, limit: int, settings: Settings, db: Path) -> dic
 
     with Store(db, readonly=True) as store:
         matrix = load_matrix(store, model_id(settings.model))
-    response = build_query_engine(settings).search(query, matrix, limit=limit)
-    return {"query": query, "understood": response.plan.describe(),
-            "unknown": list(response.plan.unknown), "total": response.total,
-            "results": [{"path": r.path, "score": round(r.score, 4), "why": list(r.why)}
-                        for r in response.results]}
+    return build_query_engine(settings).search(query, matrix, limit=limit).to_json()
 
 
 def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,

@@ -71,6 +71,13 @@ class SearchResponse:
     results: tuple[SearchResult, ...]
     total: int = 0  # matches before the limit
 
+    def to_json(self) -> dict[str, object]:
+        """What `search --json` prints and the socket's `search` returns."""
+        return {"query": self.plan.query, "understood": self.plan.describe(),
+                "unknown": list(self.plan.unknown), "total": self.total,
+                "results": [{"path": r.path, "score": round(r.score, 4), "why": list(r.why)}
+                            for r in self.results]}
+
 
 @dataclass
 class _TermIndex:

@@ -25,12 +25,17 @@ def _dense(rows: list[SparseTags]) -> np.ndarray:
     return dense
 
 
-def test_weighted_sum_equals_dense_product() -> None:
-    rng = np.random.default_rng(1)
-    rows = _random_rows(rng, 300)
+def _matrix_of(rows: list[SparseTags]) -> TagMatrix:
     matrix = TagMatrix()
     for i, tags in enumerate(rows):
         matrix.put(i, f"/p/{i}.jpg", tags)
+    return matrix
+
+
+def test_weighted_sum_equals_dense_product() -> None:
+    rng = np.random.default_rng(1)
+    rows = _random_rows(rng, 300)
+    matrix = _matrix_of(rows)
     relevance = np.zeros(1000, np.float32)
     relevance[rng.choice(1000, 150, replace=False)] = rng.random(150)
     np.testing.assert_allclose(matrix.weighted_sum(relevance), _dense(rows) @ relevance,
@@ -68,9 +73,7 @@ def test_changes_after_the_column_copy_are_read_from_the_delta() -> None:
 
     rng = np.random.default_rng(2)
     rows = _random_rows(rng, 200)
-    matrix = TagMatrix()
-    for i, tags in enumerate(rows):
-        matrix.put(i, f"/p/{i}.jpg", tags)
+    matrix = _matrix_of(rows)
     relevance = np.zeros(1000, np.float32)
     relevance[rng.choice(1000, 300, replace=False)] = 1.0
     matrix.snapshot()  # column copy of 200 rows
