@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="print the files and commands, change nothing")
     service.add_argument("--json", action="store_true")
 
+    sub.add_parser("tray", help="show the tray icon (menu in Russian)")
+    popup = sub.add_parser("popup", help="open the search window")
+    popup.add_argument("query", nargs="?", default="")
+
     sub.add_parser("pause", help="pause indexing")
     sub.add_parser("resume", help="resume indexing")
     reindex = sub.add_parser("reindex", help="tag again (all folders, one folder or a photo)")

@@ -308,3 +308,16 @@ def cmd_service(args: argparse.Namespace, settings: Settings, db: Path, paths: P
     for warning in outcome.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def cmd_tray(args: argparse.Namespace, settings: Settings, db: Path, paths: Paths) -> int:
+    from tray.icon import TrayApp
+
+    TrayApp(paths).run()
+    return 0
+
+
+def cmd_popup(args: argparse.Namespace, settings: Settings, db: Path, paths: Paths) -> int:
+    from tray.popup import main
+
+    return main([args.query] if args.query else [])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -138,3 +140,32 @@ def solid_photo(path: Path, color: tuple[int, int, int], size: tuple[int, int] =
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", size, color).save(path, format="JPEG", quality=95)
     return path
+
+
+# A real X server (Xvfb) for the tray and popup tests.
+@pytest.fixture(scope="session")
+def display() -> str:
+    if shutil.which("Xvfb") is None:
+        pytest.skip("needs Xvfb (apt install xvfb; .ci/run installs it)")
+    for number in range(90, 130):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and \
+                not Path(f"/tmp/.X{number}-lock").exists():
+            break
+    name = f":{number}"
+    server = subprocess.Popen(["Xvfb", name, "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            pytest.fail("Xvfb did not start")
+        time.sleep(0.05)
+    previous = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = name
+    yield name
+    server.terminate()
+    server.wait(timeout=10)
+    if previous is None:
+        os.environ.pop("DISPLAY", None)
+    else:
+        os.environ["DISPLAY"] = previous
