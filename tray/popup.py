@@ -98,13 +98,13 @@ class Popup:
         self._generation = 0
         self._tooltip: tk.Toplevel | None = None
         self._build()
-        self.root.after(POLL_MS, self._poll)
+        self._poll_job = self.root.after(POLL_MS, self._poll)
         self.refresh_status()
 
     # --- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
         self.root.title("Умная галерея — поиск")
-        self.root.geometry(f"{COLUMNS * CELL + 24}x{4 * (CELL + 22) + 110}")
+        self.root.geometry(f"{COLUMNS * (CELL + 10) + 24}x{4 * (CELL + 22) + 110}")
         top = tk.Frame(self.root, padx=8, pady=8)
         top.pack(fill="x")
         self.query = tk.StringVar()
@@ -180,8 +180,7 @@ class Popup:
                 self._handle(kind, payload)
         except queue.Empty:
             pass
-        if self.root.winfo_exists():
-            self.root.after(POLL_MS, self._poll)
+        self._poll_job = self.root.after(POLL_MS, self._poll)
 
     def _handle(self, kind: str, payload: Any) -> None:
         if kind == "answer":
@@ -236,6 +235,8 @@ class Popup:
             more = answer["total"] - len(results)
             self._set_status(f"Найдено: {answer['total']}" + (f" (показаны первые "
                              f"{len(results)})" if more > 0 else "") + f" · понято: {understood}")
+        elif answer.get("unknown") and understood.startswith("ничего"):
+            self._set_status(f"Ничего не найдено. Не понято: {', '.join(answer['unknown'])}")
         else:
             self._set_status(f"Ничего не найдено. Понято: {understood}")
         self._show(results, understood)
@@ -347,6 +348,7 @@ class Popup:
         self.close()
 
     def close(self) -> None:
+        self.root.after_cancel(self._poll_job)
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.root.destroy()
 

@@ -111,7 +111,7 @@ def test_nothing_found_says_what_was_understood(window, indexed_daemon) -> None:
     pump(window[0], lambda: popup.searches >= 1)
     assert popup.cells == []
     assert "Ничего не найдено" in popup.status["text"]
-    assert "не понято: квазар" in popup.status["text"]
+    assert "Не понято: квазар" in popup.status["text"]
 
 
 def test_daemon_down_offers_to_start_it(window, tmp_path: Path) -> None:
