@@ -293,6 +293,8 @@ def cmd_service(args: argparse.Namespace, settings: Settings, db: Path, paths: P
                 _print(service.render_windows_reg(plan))
         for command in plan.commands:
             _print(f"would run: {' '.join(command)}")
+        for command in plan.background:
+            _print(f"would start: {' '.join(command)} (in the background)")
         for note in plan.notes:
             _print(f"note: {note}")
         return 0

@@ -46,6 +46,7 @@ class Plan:
     files: list[ServiceFile] = field(default_factory=list)
     commands: list[list[str]] = field(default_factory=list)
     registry: dict[str, str] = field(default_factory=dict)  # Run value name -> command
+    background: list[list[str]] = field(default_factory=list)  # started now, detached
     notes: list[str] = field(default_factory=list)
 
 
@@ -117,6 +118,8 @@ def plan_install(system: str, home: Path | None = None, command: list[str] | Non
                                           "tray (XDG autostart)"))
         plan.commands = [["systemctl", "--user", "daemon-reload"],
                          ["systemctl", "--user", "enable", "--now", UNIT_NAME]]
+        if with_tray and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            plan.background.append(tray_argv)  # autostart takes over from the next login
     elif system == "darwin":
         agents = home / "Library" / "LaunchAgents"
         logs = home / "Library" / "Logs" / APP_NAME
@@ -138,6 +141,10 @@ def plan_install(system: str, home: Path | None = None, command: list[str] | Non
             [*runner, "daemon", "--log-file", str(logs / "daemon.log")])
         if with_tray:
             plan.registry["SmartGalleryTray"] = subprocess.list2cmdline([*runner, "tray"])
+        # Run values take effect at the next login: start both now as well.
+        plan.background.append([*runner, "daemon", "--log-file", str(logs / "daemon.log")])
+        if with_tray:
+            plan.background.append([*runner, "tray"])
     else:
         raise ValueError(f"unsupported system {system!r}")
     if not with_tray:
@@ -193,6 +200,13 @@ def install(plan: Plan, paths: Paths, run: Runner = _run) -> Outcome:
         encoding="utf-8")
     for command in plan.commands:
         _run_reporting(command, run, outcome)
+    for command in plan.background:
+        try:
+            subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             stdin=subprocess.DEVNULL, start_new_session=True)
+            outcome.ran.append(shlex.join(command) + " &")
+        except OSError as exc:
+            outcome.warnings.append(f"could not start `{shlex.join(command)}`: {exc}")
     return outcome
 
 

@@ -92,6 +92,17 @@ def test_windows_run_entries(tmp_path: Path) -> None:
     assert '"SmartGalleryDaemon"="\\"C:\\\\Program Files' in reg
 
 
+def test_install_starts_the_tray_now_where_there_is_a_display(tmp_path: Path,
+                                                             monkeypatch) -> None:
+    monkeypatch.setenv("DISPLAY", ":42")
+    plan = service.plan_install("linux", home=tmp_path, command=ODD_COMMAND, with_tray=True)
+    assert plan.background == [[*ODD_COMMAND, "tray"]]
+    monkeypatch.delenv("DISPLAY")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert service.plan_install("linux", home=tmp_path, command=ODD_COMMAND,
+                                with_tray=True).background == []
+
+
 def test_without_the_tray_only_the_daemon_is_installed(tmp_path: Path) -> None:
     plan = service.plan_install("linux", home=tmp_path, command=ODD_COMMAND, with_tray=False)
     assert [f.path.name for f in plan.files] == [service.UNIT_NAME]
@@ -101,7 +112,8 @@ def test_without_the_tray_only_the_daemon_is_installed(tmp_path: Path) -> None:
 def _env(tmp_path: Path) -> dict[str, str]:
     env = {**os.environ, "HOME": str(tmp_path / "home"),
            "SMART_GALLERY_HOME": str(tmp_path / "home" / "sg")}
-    env.pop("XDG_CONFIG_HOME", None)
+    for name in ("XDG_CONFIG_HOME", "DISPLAY", "WAYLAND_DISPLAY"):  # no tray started here
+        env.pop(name, None)
     return env
 
 
@@ -130,6 +142,8 @@ def test_install_then_uninstall_leaves_nothing_behind(tmp_path: Path) -> None:
     assert installed.returncode == 0, installed.stderr
     unit = tmp_path / "home" / ".config" / "systemd" / "user" / service.UNIT_NAME
     assert unit.is_file() and f"wrote {unit}" in installed.stdout
+    autostart = tmp_path / "home" / ".config" / "autostart" / service.DESKTOP_NAME
+    assert autostart.is_file() and "tray" in autostart.read_text()
     status = _cli(env, "service", "status", "--json")
     assert '"installed": true' in status.stdout and "journalctl" in status.stdout
     removed = _cli(env, "service", "uninstall")
