@@ -15,6 +15,7 @@ import numpy as np
 
 from daemon.config import Settings
 from daemon.matrix import NUM_CLASSES, TagMatrix
+from daemon.store import SparseTags
 from daemon.text import (
     Analyzer,
     Token,
@@ -221,20 +222,25 @@ class QueryEngine:
             for row in order)
         return SearchResponse(plan, results, total)
 
-    def explain(self, plan: QueryPlan, tags: object) -> tuple[str, ...]:
-        """«кошка ← tabby cat 0.62»: which classes of the photo made it match."""
-        contributions: list[tuple[float, str]] = []
+    def explain(self, plan: QueryPlan, tags: SparseTags) -> tuple[str, ...]:
+        """«кошка ← tabby cat 0.62»: which classes of the photo made it match; the best
+        reason of every concept first (an AND query shows why each part matched)."""
+        per_concept: list[list[tuple[float, str]]] = []
         for concept in plan.concepts:
-            for cls, prob in zip(tags.classes, tags.probs, strict=True):  # type: ignore[attr-defined]
+            reasons = []
+            for cls, prob in zip(tags.classes, tags.probs, strict=True):
                 weight = concept.relevance[int(cls)]
                 if weight > 0:
                     entry = self.vocabulary[int(cls)]
                     term = concept.matched_terms.get(int(cls), entry.name)
-                    contributions.append(
-                        (float(prob) * float(weight),
-                         f"{term} ← {entry.english} {float(prob):.2f}"))
-        contributions.sort(key=lambda item: -item[0])
-        return tuple(text for _, text in contributions[:EXPLAIN_TOP])
+                    reasons.append((float(prob) * float(weight),
+                                    f"{term} ← {entry.english} {float(prob):.2f}"))
+            per_concept.append(sorted(reasons, key=lambda item: -item[0]))
+        firsts = [reasons[0] for reasons in per_concept if reasons]
+        rest = sorted((r for reasons in per_concept for r in reasons[1:]),
+                      key=lambda item: -item[0])
+        chosen = firsts + rest[:max(0, EXPLAIN_TOP - len(firsts))]
+        return tuple(text for _, text in chosen)
 
 
 def build_query_engine(settings: Settings) -> QueryEngine:

@@ -58,6 +58,8 @@ def test_multi_word_query_acts_as_and(engine) -> None:
     response = engine.search("кошка на диване", matrix)
     assert _paths(response) == ["cat_on_couch.jpg"]
     assert len(response.plan.concepts) == 2
+    why = response.results[0].why
+    assert why[0].startswith("кошка ←") and why[1].startswith("диван ←")
 
 
 def test_phrase_is_matched_as_one_concept(engine) -> None:
