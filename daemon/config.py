@@ -76,8 +76,8 @@ class Settings:
     folders: tuple[str, ...] = ()
     excludes: tuple[str, ...] = DEFAULT_EXCLUDES
     index_hidden: bool = False
-    threads: int = 2
-    batch_size: int = 16
+    threads: int = 1  # inference threads; two more threads decode photos meanwhile
+    batch_size: int = 8
     # How often the daemon looks at offline folders and folders it could not watch.
     rescan_seconds: float = 30.0
     extra: dict[str, object] = field(default_factory=dict)
