@@ -84,6 +84,7 @@ class TrayApp:
         self.status: dict[str, Any] | None = None
         self.message = ""  # the last error, shown in the menu
         self.icon: Any = None
+        self._shown: tuple[str, str, str] | None = None
         self._stop = threading.Event()
 
     def _call(self, method: str, **params: Any) -> Any:
@@ -131,9 +132,12 @@ class TrayApp:
             self.status = self._call("status")
         except (DaemonNotRunning, DaemonError):
             self.status = None
-        if self.icon is not None:
-            self.icon.icon = draw_icon(icon_state(self.status))
-            self._set_title(f"Умная галерея — {status_line(self.status)}")
+        shown = (icon_state(self.status), status_line(self.status), self.message)
+        if self.icon is not None and shown != self._shown:
+            # only on change: a desktop without a tray makes pystray log every update
+            self._shown = shown
+            self.icon.icon = draw_icon(shown[0])
+            self._set_title(f"Умная галерея — {shown[1]}")
             self.icon.update_menu()
 
     def _set_title(self, title: str) -> None:
