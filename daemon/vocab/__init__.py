@@ -3,6 +3,10 @@
 Each class has a natural Russian name, synonyms (colloquial, diminutive, loanwords),
 words it implies (a T-shirt implies «человек»), and the words of the WordNet groups it
 belongs to (every dog breed answers «собака», «животное»). See data/README.md.
+
+The 80 COCO classes of the detector (data/coco80.tsv) follow as entries 1000..1079, with
+their names, synonyms and group words in the same words, so «собака» or «транспорт»
+draws on both taggers (daemon/classes.py).
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from daemon.classes import DETECTOR_CLASSES, DETECTOR_OFFSET, IMAGENET_CLASSES
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
-NUM_CLASSES = 1000
+NUM_CLASSES = IMAGENET_CLASSES
 
 # A word that is merely likely in the picture counts for less than what the picture shows.
 IMPLIED_WEIGHT = 0.5
@@ -32,6 +38,7 @@ class ClassEntry:
     english: str  # the first English lemma, for explanations
     name: str  # the Russian name
     terms: tuple[Term, ...]
+    detector: bool = False  # a COCO class of the detector, not an ImageNet class
 
 
 @dataclass(frozen=True)
@@ -100,7 +107,27 @@ def load_vocabulary(data_dir: Path = DATA_DIR) -> Vocabulary:
                 add(implied, IMPLIED_WEIGHT, "implies")
         english = row["english"].split(",")[0].strip()
         classes.append(ClassEntry(index, row["wnid"], english, name, tuple(terms.values())))
+    classes.extend(_detector_classes(data_dir))
     return Vocabulary(tuple(classes))
+
+
+def _detector_classes(data_dir: Path) -> list[ClassEntry]:
+    rows = _read_tsv(data_dir / "coco80.tsv")
+    if [int(r["idx"]) for r in rows] != list(range(DETECTOR_CLASSES)):
+        raise VocabularyError(f"coco80.tsv must list classes 0..{DETECTOR_CLASSES - 1} in order")
+    entries = []
+    for row in rows:
+        name = row["name"].strip().lower()
+        if not name:
+            raise VocabularyError(f"COCO class {row['idx']} has no Russian name")
+        terms: dict[str, Term] = {name: Term(name, 1.0, "name")}
+        for source in ("synonyms", "groups"):
+            for word in _split(row[source] or ""):
+                terms.setdefault(word, Term(word, 1.0, source.rstrip("s")))
+        english = row["english"].strip()
+        entries.append(ClassEntry(DETECTOR_OFFSET + int(row["idx"]), f"coco:{english}", english,
+                                  name, tuple(terms.values()), detector=True))
+    return entries
 
 
 def _group_heads(data_dir: Path) -> dict[str, list[str]]:

@@ -20,7 +20,7 @@ def _words(vocabulary, index: int) -> set[str]:
 
 
 def test_every_class_has_a_cyrillic_name(vocabulary) -> None:
-    assert len(vocabulary) == 1000
+    assert len(vocabulary) == 1000 + 80  # ImageNet, then the detector's COCO classes
     for entry in vocabulary.classes:
         assert re.search("[а-яё]", entry.name), entry
         assert entry.name == entry.name.lower()
@@ -85,4 +85,29 @@ def test_class_order_matches_the_model_output_order() -> None:
         pytest.skip("needs ../shared/data/imagenet")
     reference = json.loads((IMAGENET / "imagenet1k_dataset_class_info.json").read_text())
     vocabulary = load_vocabulary()
-    assert [e.wnid for e in vocabulary.classes] == [wnid for _, wnid, _ in reference]
+    assert [e.wnid for e in vocabulary.classes[:1000]] == [wnid for _, wnid, _ in reference]
+
+
+def test_detector_classes_follow_in_coco_order(vocabulary) -> None:
+    coco = vocabulary.classes[1000:]
+    assert [e.index for e in coco] == list(range(1000, 1080))
+    assert all(e.detector for e in coco) and not any(e.detector for e in vocabulary.classes[:1000])
+    assert [coco[i].english for i in (0, 15, 16, 23, 79)] == [
+        "person", "cat", "dog", "giraffe", "toothbrush"]
+
+
+_COCO = {name: i for i, name in enumerate(
+    "person bicycle car motorcycle airplane bus train truck boat".split())}
+_COCO.update({"cat": 15, "dog": 16, "fork": 42, "couch": 57})
+
+
+def test_detector_classes_share_the_imagenet_group_words(vocabulary) -> None:
+    """One query draws on both models: the COCO dog answers what a dog breed answers."""
+    beagle = next(e for e in vocabulary.classes if e.english == "beagle")
+    assert {"собака", "животное"} <= _words(vocabulary, 1000 + _COCO["dog"]) & _words(vocabulary, beagle.index)
+    for vehicle in ("car", "bus", "bicycle", "airplane"):
+        assert "транспорт" in _words(vocabulary, 1000 + _COCO[vehicle])
+    for person_word in ("человек", "люди", "женщина", "ребёнок"):
+        assert person_word in _words(vocabulary, 1000 + _COCO["person"])
+    assert {"вилка", "столовые приборы"} <= _words(vocabulary, 1000 + _COCO["fork"])
+    assert "мебель" in _words(vocabulary, 1000 + _COCO["couch"]) and "мебель" not in _words(vocabulary, 1000 + _COCO["cat"])

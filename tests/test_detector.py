@@ -1,0 +1,88 @@
+"""detector: the shipped COCO-80 model finds people and animals in real photos."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import clear_photo, coco_with
+from PIL import Image
+
+from daemon.decode import decode_photo
+from daemon.detector import (
+    DEFAULT_SIZE,
+    KEEP_SCORE,
+    MODEL_FILE,
+    Detector,
+    DetectorError,
+    Letterbox,
+    detector_model_id,
+)
+from daemon.vocab import load_vocabulary
+
+COCO80 = [entry.english for entry in load_vocabulary().classes[1000:]]
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector(DEFAULT_SIZE, threads=2)
+
+
+def _scores(detector: Detector, path) -> dict[str, float]:
+    pixels = detector.preprocess(decode_photo(path).image)
+    row = detector.predict(pixels[None])[0]
+    return dict(zip(COCO80, row.tolist(), strict=True))
+
+
+def test_the_model_ships_inside_the_package() -> None:
+    assert MODEL_FILE.is_file()
+    assert MODEL_FILE.stat().st_size < 6_000_000  # float16 weights
+    assert (MODEL_FILE.parent / "PROVENANCE.md").is_file()
+
+
+def test_finds_the_person_in_a_photo_of_people(detector: Detector) -> None:
+    for path in coco_with("person", alone=True, count=3):
+        scores = _scores(detector, path)
+        assert max(scores, key=scores.get) == "person", path.name
+        assert scores["person"] > 0.3
+
+
+def test_finds_the_cat_and_no_person_where_there_is_none(detector: Detector) -> None:
+    scores = _scores(detector, clear_photo("cat"))
+    assert max(scores, key=scores.get) == "cat"
+    assert scores["cat"] > 0.3
+    assert scores["person"] < 0.2
+
+
+def test_a_batch_scores_each_photo_like_alone(detector: Detector) -> None:
+    photos = [clear_photo("cat"), clear_photo("bus"), clear_photo("pizza")]
+    batch = np.stack([detector.preprocess(decode_photo(p).image) for p in photos])
+    together = detector.predict(batch)
+    alone = np.stack([detector.predict(batch[i:i + 1])[0] for i in range(len(photos))])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+    assert [COCO80[i] for i in together.argmax(axis=1)] == ["cat", "bus", "pizza"]
+
+
+def test_letterbox_keeps_the_aspect_ratio_and_pads_with_black() -> None:
+    wide = Image.new("RGB", (400, 200), (250, 10, 10))
+    pixels = Letterbox(64)(wide)
+    assert pixels.shape == (64, 64, 3) and pixels.dtype == np.uint8
+    assert (pixels[:32, :, 0] > 200).all()  # the photo, scaled to 64 × 32
+    assert (pixels[32:] == 0).all()  # the padding below it
+
+
+def test_tags_keep_only_real_detections_best_first(detector: Detector) -> None:
+    scores = np.zeros(80, np.float32)
+    scores[[0, 15, 40]] = [0.9, 0.5, KEEP_SCORE / 2]
+    tags = detector.to_tags(scores)
+    assert tags.classes.tolist() == [0, 15]
+    assert tags.probs.tolist() == pytest.approx([0.9, 0.5])
+
+
+def test_the_model_id_names_the_input_size() -> None:
+    assert detector_model_id(384) != detector_model_id(512)
+
+
+@pytest.mark.parametrize("size", [0, 100, 383])
+def test_sizes_the_network_cannot_take_are_refused(size: int) -> None:
+    with pytest.raises(DetectorError, match="multiple of 32"):
+        Detector(size)
