@@ -4,6 +4,10 @@ Worker threads read, hash, decode and preprocess files (Pillow and numpy release
 GIL); the calling thread runs the model on batches and is the only one that writes to
 the store. A file whose content the index already knows (renamed, moved, copied,
 touched) keeps or reuses its tags without a decode or a model run.
+
+Several taggers (the ImageNet tagger and the COCO detector) share one decode per photo;
+each runs only on the photos it has not tagged yet, so adding the detector to an existing
+index runs the detector alone.
 """
 
 from __future__ import annotations
@@ -11,33 +15,20 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from daemon.decode import DecodeError, decode_bytes, hash_bytes, read_file
+from daemon.decode import DecodedPhoto, DecodeError, decode_bytes, hash_bytes, read_file
+from daemon.matrix import combine
 from daemon.scan import ScanOptions, plan_scan
 from daemon.store import Failure, FileIdentity, SparseTags, Store
-from daemon.tagger import Tagger
+from daemon.tagger import MAX_K, MIN_K, Tagger, sparsify
 
-# Keep classes until this much probability mass is covered, within [MIN_K, MAX_K]:
-# scene photos have flat distributions, and dropping their tail costs ranking quality.
-KEEP_MASS = 0.99
-MIN_K = 16
-MAX_K = 64
-
-
-def sparsify(probs: np.ndarray, keep_mass: float = KEEP_MASS, min_k: int = MIN_K,
-             max_k: int = MAX_K) -> SparseTags:
-    order = np.argsort(probs)[::-1][:max_k]
-    covered = np.cumsum(probs[order])
-    k = int(np.searchsorted(covered, keep_mass) + 1)
-    k = min(max(k, min_k), max_k, len(order))
-    top = order[:k]
-    return SparseTags(top.astype(np.uint16), probs[top].astype(np.float32))
+__all__ = ["MAX_K", "MIN_K", "Indexer", "IndexReport", "Progress", "sparsify"]
 
 
 @dataclass(frozen=True)
@@ -72,41 +63,52 @@ class IndexReport:
 class _Prepared:
     identity: FileIdentity
     content_hash: str = ""
-    pixels: np.ndarray | None = None
+    # model id -> preprocessed input, for the taggers that must run; empty: reuse tags
+    pixels: dict[str, np.ndarray] = field(default_factory=dict)
     width: int = 0
     height: int = 0
     error: str | None = None
 
 
 ProgressCallback = Callable[[Progress], None]
-# Called for each photo the store gained or changed: (photo id, path, its tags or None).
+# Called for each photo the store gained or changed: (photo id, path, its tags or None);
+# the tags of all taggers, in the shared class space (daemon.classes).
 ChangeCallback = Callable[[int, str, SparseTags | None], None]
 
 
 class Indexer:
-    def __init__(self, store: Store, tagger: Tagger, batch_size: int = 16, workers: int = 2,
-                 on_change: ChangeCallback | None = None,
+    def __init__(self, store: Store, taggers: Tagger | Sequence[Tagger], batch_size: int = 16,
+                 workers: int = 2, on_change: ChangeCallback | None = None,
                  gate: Callable[[], bool] | None = None) -> None:
         self.store = store
-        self.tagger = tagger
+        self.taggers: tuple[Tagger, ...] = (
+            tuple(taggers) if isinstance(taggers, Sequence) else (taggers,))
         self.batch_size = batch_size
         self.workers = workers
         self.on_change = on_change
         # Called between batches: blocks while paused, returns False to stop early.
         self.gate = gate or (lambda: True)
         self._force = False
-        self._known_hashes = store.hashes_tagged_by(tagger.model_id)
+        self._known_hashes = {t.model_id: store.hashes_tagged_by(t.model_id)
+                              for t in self.taggers}
 
     @property
     def model(self) -> str:
-        return self.tagger.model_id
+        """The main (ImageNet) tagger's model id."""
+        return self.taggers[0].model_id
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return tuple(t.model_id for t in self.taggers)
 
     def index_folder(self, root: Path, options: ScanOptions | None = None,
                      progress: ProgressCallback | None = None) -> IndexReport:
         started = time.perf_counter()
         plan = plan_scan(root, self.store, options or ScanOptions())
         retag = []
-        for path in self.store.untagged_under(str(root), self.model):
+        untagged = {path for model in self.models
+                    for path in self.store.untagged_under(str(root), model)}
+        for path in sorted(untagged):
             try:
                 stat = os.stat(path)
             except OSError:
@@ -137,7 +139,7 @@ class Indexer:
                 done += 1
                 if prepared.error is not None:
                     self._fail(prepared, report)
-                elif prepared.pixels is None:
+                elif not prepared.pixels:
                     self._reuse(prepared, gone_set, report)
                 else:
                     batch.append(prepared)
@@ -182,16 +184,26 @@ class Indexer:
         try:
             data = read_file(Path(identity.path))
             prepared.content_hash = hash_bytes(data)
-            if prepared.content_hash in self._known_hashes and not self._force:
+            missing = self._missing_taggers(prepared.content_hash)
+            if not missing:
                 return prepared  # tags can be reused: no decode needed
-            decoded = decode_bytes(data)
-            prepared.pixels = self.tagger.preprocess(decoded.image)
-            prepared.width, prepared.height = decoded.width, decoded.height
+            self._preprocess(prepared, decode_bytes(data), missing)
         except DecodeError as exc:
             prepared.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the index
             prepared.error = f"unexpected error: {type(exc).__name__}: {exc}"
         return prepared
+
+    def _missing_taggers(self, content_hash: str) -> list[Tagger]:
+        """The taggers that must run on this content (all of them when forced)."""
+        return [t for t in self.taggers
+                if self._force or content_hash not in self._known_hashes[t.model_id]]
+
+    @staticmethod
+    def _preprocess(prepared: _Prepared, decoded: DecodedPhoto, taggers: list[Tagger]) -> None:
+        # One decode serves every tagger.
+        prepared.pixels = {t.model_id: t.preprocess(decoded.image) for t in taggers}
+        prepared.width, prepared.height = decoded.width, decoded.height
 
     # --- writer side -----------------------------------------------------------------
     def _fail(self, prepared: _Prepared, report: IndexReport) -> None:
@@ -223,20 +235,20 @@ class Indexer:
             if self.on_change:
                 if old is not None and old.id != moved_from.id:
                     self.on_change(old.id, identity.path, None)
-                self.on_change(moved_from.id, identity.path,
-                               self.store.tags_of(identity.path, self.model))
+                self.on_change(moved_from.id, identity.path, self._combined(identity.path))
             return
-        source = next((p for p in same if self.store.tags_of(p.path, self.model)), None)
-        if source is None:  # the hash was known a moment ago but its photo left: decode
+        for source in same:
+            tags = {model: self.store.tags_of(source.path, model) for model in self.models}
+            if all(t is not None for t in tags.values()):
+                break
+        else:  # the hash was known a moment ago but its photo left: decode
             self._tag_now(prepared, report)
             return
-        tags = self.store.tags_of(source.path, self.model)
-        assert tags is not None
-        photo_id = self.store.add_photo(identity, prepared.content_hash, source.width,
-                                        source.height, self.model, tags)
+        photo_id = self.store.put_photo(identity, prepared.content_hash, source.width,
+                                        source.height, tags)  # type: ignore[arg-type]
         report.copied += 1
         if self.on_change:
-            self.on_change(photo_id, identity.path, tags)
+            self.on_change(photo_id, identity.path, self._combined(identity.path))
 
     def _tag_now(self, prepared: _Prepared, report: IndexReport) -> None:
         try:
@@ -245,22 +257,52 @@ class Indexer:
             prepared.error = str(exc)
             self._fail(prepared, report)
             return
-        prepared.pixels = self.tagger.preprocess(decoded.image)
-        prepared.width, prepared.height = decoded.width, decoded.height
+        self._preprocess(prepared, decoded, list(self.taggers))
         self._tag_batch([prepared], report)
 
     def _tag_batch(self, batch: list[_Prepared], report: IndexReport) -> None:
+        new_tags: list[dict[str, SparseTags]] = [{} for _ in batch]
         started = time.perf_counter()
-        probs = self.tagger.predict(np.stack([p.pixels for p in batch]))
+        for tagger in self.taggers:
+            rows = [i for i, p in enumerate(batch) if tagger.model_id in p.pixels]
+            if not rows:
+                continue
+            scores = tagger.predict(np.stack([batch[i].pixels[tagger.model_id] for i in rows]))
+            for i, row in zip(rows, scores, strict=True):
+                new_tags[i][tagger.model_id] = tagger.to_tags(row)
         report.model_seconds += time.perf_counter() - started
-        for prepared, row in zip(batch, probs, strict=True):
-            tags = sparsify(row)
-            photo_id = self.store.add_photo(prepared.identity, prepared.content_hash,
-                                            prepared.width, prepared.height, self.model, tags)
-            self._known_hashes.add(prepared.content_hash)
+        for prepared, tags in zip(batch, new_tags, strict=True):
+            tags = self._with_known_tags(prepared, tags)
+            photo_id = self.store.put_photo(prepared.identity, prepared.content_hash,
+                                            prepared.width, prepared.height, tags)
+            for model in tags:
+                self._known_hashes[model].add(prepared.content_hash)
             report.tagged += 1
             if self.on_change:
-                self.on_change(photo_id, prepared.identity.path, tags)
+                self.on_change(photo_id, prepared.identity.path,
+                               self._combined(prepared.identity.path))
+
+    def _with_known_tags(self, prepared: _Prepared,
+                         tags: dict[str, SparseTags]) -> dict[str, SparseTags]:
+        """Add the tags of the taggers that did not run (this content is known to them):
+        from the photo itself, or from a copy with the same content."""
+        known = [m for m in self.models if m not in tags]
+        if not known:
+            return tags
+        same = self.store.photos_by_hash(prepared.content_hash)
+        same.sort(key=lambda p: p.path != prepared.identity.path)  # the photo itself first
+        for model in known:
+            for photo in same:
+                found = self.store.tags_of(photo.path, model)
+                if found is not None:
+                    tags[model] = found
+                    break
+        return tags
+
+    def _combined(self, path: str) -> SparseTags:
+        """The photo's tags from every tagger, in the search's class space."""
+        return combine((t.class_offset, self.store.tags_of(path, t.model_id))
+                       for t in self.taggers)
 
     def _remove(self, paths: set[str], report: IndexReport) -> None:
         if not paths:

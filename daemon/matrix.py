@@ -13,13 +13,14 @@ Every query works on one snapshot, so all its parts see the same rows.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from daemon.classes import NUM_CLASSES
 from daemon.store import SparseTags, Store
 
-NUM_CLASSES = 1000
 MIN_DELTA_BEFORE_REBUILD = 2000
 DELTA_SHARE_BEFORE_REBUILD = 0.05
 
@@ -193,9 +194,32 @@ class TagMatrix:
         return self.snapshot().max_product(relevance)
 
 
-def load_matrix(store: Store, model: str) -> TagMatrix:
-    """Every photo the model has tagged, read from the index into memory."""
+def combine(parts: Iterable[tuple[int, SparseTags]]) -> SparseTags:
+    """The tags of several taggers in the shared class space: (class offset, tags) each."""
+    parts = [(offset, tags) for offset, tags in parts if tags is not None]
+    if not parts:
+        return SparseTags(np.empty(0, np.uint16), np.empty(0, np.float32))
+    if len(parts) == 1 and parts[0][0] == 0:
+        return parts[0][1]
+    classes = np.concatenate([tags.classes.astype(np.int32) + offset for offset, tags in parts])
+    probs = np.concatenate([tags.probs for _, tags in parts]).astype(np.float32)
+    return SparseTags(classes.astype(np.uint16), probs)
+
+
+def load_matrix(store: Store, sources: Mapping[str, int] | str) -> TagMatrix:
+    """Every tagged photo, read from the index into memory.
+
+    sources: model id -> its class offset (a single model id means offset 0). A photo
+    appears once with the tags of all the models that have tagged it."""
+    if isinstance(sources, str):
+        sources = {sources: 0}
+    paths: dict[int, str] = {}
+    parts: dict[int, list[tuple[int, SparseTags]]] = {}
+    for model, offset in sources.items():
+        for photo_id, path, tags in store.iter_tags(model):
+            paths[photo_id] = path
+            parts.setdefault(photo_id, []).append((offset, tags))
     matrix = TagMatrix()
-    for photo_id, path, tags in store.iter_tags(model):
-        matrix.put(photo_id, path, tags)
+    for photo_id in sorted(paths):
+        matrix.put(photo_id, paths[photo_id], combine(parts[photo_id]))
     return matrix

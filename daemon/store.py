@@ -167,7 +167,11 @@ class Store:
 
     def add_photo(self, identity: FileIdentity, content_hash: str, width: int, height: int,
                   model: str, tags: SparseTags) -> int:
-        classes, probs = tags.to_blobs()
+        return self.put_photo(identity, content_hash, width, height, {model: tags})
+
+    def put_photo(self, identity: FileIdentity, content_hash: str, width: int, height: int,
+                  tags_by_model: dict[str, SparseTags]) -> int:
+        """Insert or update a photo with the tags of one or more models."""
         with self._db:
             self._db.execute("DELETE FROM failures WHERE path = ?", (identity.path,))
             previous = self._db.execute("SELECT content_hash FROM photos WHERE path = ?",
@@ -186,11 +190,10 @@ class Store:
             if previous is None or previous[0] != content_hash:
                 # New content: every model's tags of the old content are wrong now.
                 self._db.execute("DELETE FROM tags WHERE photo_id = ?", (photo_id,))
-            else:
-                self._db.execute("DELETE FROM tags WHERE photo_id = ? AND model = ?",
-                                 (photo_id, model))
-            self._db.execute("INSERT INTO tags (photo_id, model, classes, probs) VALUES (?,?,?,?)",
-                             (photo_id, model, classes, probs))
+            for model, tags in tags_by_model.items():
+                classes, probs = tags.to_blobs()
+                self._db.execute("INSERT OR REPLACE INTO tags (photo_id, model, classes, probs)"
+                                 " VALUES (?,?,?,?)", (photo_id, model, classes, probs))
         return photo_id
 
     def add_new_photos(self, photos: Iterable[tuple[FileIdentity, str, int, int, SparseTags]],

@@ -20,7 +20,8 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
-from daemon.config import MODEL_IDS
+from daemon.config import MODEL_IDS, Settings
+from daemon.store import SparseTags
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,27 @@ class ModelUnavailable(Exception):
     """The model's weights are not on this machine; the message says what to do."""
 
 
+# Keep classes until this much probability mass is covered, within [MIN_K, MAX_K]:
+# scene photos have flat distributions, and dropping their tail costs ranking quality.
+KEEP_MASS = 0.99
+MIN_K = 16
+MAX_K = 64
+
+
+def sparsify(probs: np.ndarray, keep_mass: float = KEEP_MASS, min_k: int = MIN_K,
+             max_k: int = MAX_K) -> SparseTags:
+    order = np.argsort(probs)[::-1][:max_k]
+    covered = np.cumsum(probs[order])
+    k = int(np.searchsorted(covered, keep_mass) + 1)
+    k = min(max(k, min_k), max_k, len(order))
+    top = order[:k]
+    return SparseTags(top.astype(np.uint16), probs[top].astype(np.float32))
+
+
 class Tagger(Protocol):
     model_id: str
+    # Where the tagger's classes start in the search's class space (ImageNet 0, detector 1000).
+    class_offset: int
 
     def preprocess(self, image: Image.Image) -> np.ndarray:
         """RGB image -> uint8 array (3, 224, 224), ready to stack into a batch."""
@@ -42,6 +62,10 @@ class Tagger(Protocol):
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
         """uint8 (n, 3, 224, 224) -> (n, 1000) float32 class probabilities."""
+        ...
+
+    def to_tags(self, scores: np.ndarray) -> SparseTags:
+        """One photo's row of predict() -> what the index keeps of it."""
         ...
 
 
@@ -78,6 +102,8 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 class OnnxTagger:
+    class_offset = 0
+
     def __init__(self, model_id: str, onnx_file: Path, preprocessing: Preprocessing,
                  threads: int = 2) -> None:
         import onnxruntime as ort
@@ -96,6 +122,9 @@ class OnnxTagger:
         parts = [self._session.run(None, {self._input: batch[i:i + MAX_SESSION_BATCH]})[0]
                  for i in range(0, len(batch), MAX_SESSION_BATCH)]
         return softmax(np.concatenate(parts).astype(np.float32))
+
+    def to_tags(self, scores: np.ndarray) -> SparseTags:
+        return sparsify(scores)
 
 
 def _weights_key(name: str, weights_file: str | None) -> str:
@@ -135,6 +164,17 @@ def exported_model(name: str, weights_file: str | None, cache_dir: Path) -> Path
         raise ModelUnavailable(message.removeprefix("error: ") or
                                f"could not export {name} (exit {result.returncode})")
     return target
+
+
+def load_taggers(settings: Settings, cache_dir: Path | None = None) -> list[Tagger]:
+    """The taggers the settings ask for: the ImageNet tagger, then the detector if on."""
+    taggers: list[Tagger] = [load_tagger(settings.model, settings.model_weights,
+                                         settings.threads, cache_dir)]
+    if settings.detector:
+        from daemon.detector import Detector
+
+        taggers.append(Detector(settings.detector_size, settings.threads))
+    return taggers
 
 
 def load_tagger(name: str, weights_file: str | None = None, threads: int = 2,

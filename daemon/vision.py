@@ -22,7 +22,8 @@ import numpy as np
 import torch
 
 from daemon.config import MODEL_IDS
-from daemon.tagger import CROP, PREPROCESSING, ModelUnavailable, Preprocessing
+from daemon.store import SparseTags
+from daemon.tagger import CROP, PREPROCESSING, ModelUnavailable, Preprocessing, sparsify
 
 
 class _Normalized(torch.nn.Module):
@@ -43,6 +44,8 @@ class _Normalized(torch.nn.Module):
 
 class TorchTagger:
     """Shared CPU inference: frozen TorchScript, channels_last, no autograd."""
+
+    class_offset = 0
 
     def __init__(self, model_id: str, module: torch.nn.Module, preprocessing: Preprocessing,
                  threads: int) -> None:
@@ -66,6 +69,9 @@ class TorchTagger:
         with torch.inference_mode():
             logits = self._module(tensor)
         return torch.softmax(logits.float(), dim=1).numpy()
+
+    def to_tags(self, scores: np.ndarray) -> SparseTags:
+        return sparsify(scores)
 
 
 def efficientnet_lite0(threads: int = 2) -> TorchTagger:

@@ -13,6 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from daemon.store import SparseTags
+from daemon.tagger import sparsify
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 COCO = SHARED / "coco"
@@ -115,9 +118,13 @@ class FakeTagger:
     """Test double for the slow model: class = a pixel's brightness bucket; counts calls."""
 
     model_id = "fake-tagger"
+    class_offset = 0
 
     def __init__(self) -> None:
         self.predicted = 0
+
+    def to_tags(self, scores: np.ndarray) -> SparseTags:
+        return sparsify(scores)
 
     def preprocess(self, image: Image.Image) -> np.ndarray:
         small = image.resize((4, 4))
@@ -169,3 +176,27 @@ def display() -> str:
         os.environ.pop("DISPLAY", None)
     else:
         os.environ["DISPLAY"] = previous
+
+
+@pytest.fixture(scope="session")
+def detector():
+    """The COCO-80 detector the product runs beside the ImageNet tagger."""
+    from daemon.detector import Detector
+
+    return Detector(threads=2)
+
+
+class Counting:
+    """Wraps a real tagger and counts the photos it ran on."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.class_offset = inner.class_offset
+        self.preprocess = inner.preprocess
+        self.to_tags = inner.to_tags
+        self.predicted = 0
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        self.predicted += len(batch)
+        return self.inner.predict(batch)

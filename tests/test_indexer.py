@@ -147,3 +147,52 @@ def test_real_model_makes_broken_corpus_searchable(tmp_path: Path, tagger, engin
     assert "кошка на диване 🐱.jpg" in found
     assert "автобус.jpg" not in found
     assert [Path(r.path).name for r in engine.search("автобус", matrix).results][0] == "автобус.jpg"
+
+
+def test_adding_the_detector_runs_the_detector_alone(tmp_path: Path, tagger, detector) -> None:
+    """An index made before the detector existed gets the detector pass, not a re-run of
+    the ImageNet tagger; copies then reuse both taggers' tags."""
+    from conftest import Counting
+
+    from daemon.matrix import load_matrix
+
+    root = tmp_path / "photos"
+    root.mkdir()
+    photos = coco_with("person", alone=True, count=2) + [clear_photo("cat")]
+    for photo in photos:
+        shutil.copy(photo, root / photo.name)
+    with Store(tmp_path / "i.sqlite3") as store:
+        Indexer(store, tagger).index_folder(root)
+        imagenet, coco = Counting(tagger), Counting(detector)
+        report = Indexer(store, [imagenet, coco]).index_folder(root)
+        assert (report.tagged, imagenet.predicted, coco.predicted) == (3, 0, 3)
+        assert store.count_tagged(detector.model_id) == 3
+
+        shutil.copy(clear_photo("cat"), root / "копия кошки.jpg")
+        again = Indexer(store, [imagenet, coco]).index_folder(root)
+        assert (again.copied, again.tagged, imagenet.predicted, coco.predicted) == (1, 0, 0, 3)
+        copy = str(root / "копия кошки.jpg")
+        assert store.tags_of(copy, tagger.model_id) is not None
+        assert store.tags_of(copy, detector.model_id) is not None
+
+        matrix = load_matrix(store, {tagger.model_id: 0, detector.model_id: 1000})
+    by_name = {Path(p).name: matrix.row_tags(row) for row, p in enumerate(matrix.paths)}
+    person = by_name[photos[0].name]
+    assert 1000 in person.classes.tolist()  # COCO "person", in the shared class space
+    assert person.classes.min() < 1000  # beside the ImageNet classes
+
+
+def test_both_taggers_run_on_new_photos(tmp_path: Path, tagger, detector) -> None:
+    from conftest import Counting
+
+    root = tmp_path / "photos"
+    root.mkdir()
+    shutil.copy(clear_photo("dog"), root / "собака.jpg")
+    imagenet, coco = Counting(tagger), Counting(detector)
+    changes: list = []
+    with Store(tmp_path / "i.sqlite3") as store:
+        report = Indexer(store, [imagenet, coco],
+                         on_change=lambda *change: changes.append(change)).index_folder(root)
+    assert (report.tagged, imagenet.predicted, coco.predicted) == (1, 1, 1)
+    (_, _, tags), = changes
+    assert 1000 + 16 in tags.classes.tolist()  # COCO "dog" reached the search's matrix
