@@ -13,17 +13,17 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from daemon.config import Paths, Settings, model_id
+from daemon.config import Paths, Settings, model_id, tag_sources
 from daemon.indexer import Indexer, IndexReport, Progress
 from daemon.matrix import TagMatrix, load_matrix
 from daemon.scan import ScanOptions, plan_scan
 from daemon.search import QueryEngine, build_query_engine
 from daemon.store import FileIdentity, SparseTags, Store
-from daemon.tagger import Tagger, load_tagger
+from daemon.tagger import Tagger, load_taggers
 from daemon.watch import ChangeBatch, ChangeQueue, FolderWatcher, WatchLimitReached
 
 log = logging.getLogger(__name__)
@@ -45,12 +45,15 @@ class _ReindexFile:
 
 
 class Gallery:
-    def __init__(self, paths: Paths, settings: Settings, tagger: Tagger | None = None,
+    def __init__(self, paths: Paths, settings: Settings,
+                 taggers: Sequence[Tagger] | None = None,
                  engine: QueryEngine | None = None) -> None:
         self.paths = paths
         self.settings = settings
         self.model = model_id(settings.model)
-        self._tagger = tagger
+        # model id -> class offset of every tagger whose tags searches read
+        self.sources = tag_sources(settings)
+        self._taggers = list(taggers) if taggers is not None else None
         self._engine = engine
         self.options = ScanOptions(settings.excludes, settings.index_hidden)
         self.matrix = TagMatrix()
@@ -75,15 +78,14 @@ class Gallery:
     def start(self) -> None:
         """Load everything, start the writer and the watcher; returns when searches work."""
         store = Store(self.paths.index_db)  # migrates if needed, before anyone reads
-        self.matrix = load_matrix(store, self.model)
+        self.matrix = load_matrix(store, self.sources)
         self._failed = len(store.failures())
         store.close()
         self._reader = Store(self.paths.index_db, readonly=True)
         if self._engine is None:
             self._engine = build_query_engine(self.settings)
-        if self._tagger is None:
-            self._tagger = load_tagger(self.settings.model, self.settings.model_weights,
-                                       self.settings.threads, self.paths.cache_dir)
+        if self._taggers is None:
+            self._taggers = load_taggers(self.settings, self.paths.cache_dir)
         self._watcher = FolderWatcher(self._changes, self.options)
         for root in self.settings.folders:
             self._jobs.put(_Reconcile(root))
@@ -111,7 +113,7 @@ class Gallery:
 
     def _write_loop(self) -> None:
         store = Store(self.paths.index_db)
-        indexer = Indexer(store, self._tagger, self.settings.batch_size,
+        indexer = Indexer(store, self._taggers or [], self.settings.batch_size,
                           on_change=self._apply_change, gate=self._gate)
         next_recheck = time.monotonic() + self.settings.rescan_seconds
         try:
@@ -175,7 +177,9 @@ class Gallery:
             files = [FileIdentity(p, i.size, i.mtime_ns)
                      for p, i in store.photos_under(root).items() if os.path.exists(p)]
             files += plan.to_check
-        retag = [self._identity(p) for p in store.untagged_under(root, self.model)]
+        # Photos a tagger has not seen yet (the detector, added to an existing index).
+        untagged = {p for model in indexer.models for p in store.untagged_under(root, model)}
+        retag = [self._identity(p) for p in sorted(untagged)]
         files += [i for i in retag if i is not None]
         self._process(indexer, files, plan.gone, force=job.force)
         log.info("reconciled %s: %d unchanged, %d checked, %d gone", root, plan.unchanged,
@@ -298,6 +302,7 @@ class Gallery:
                    for root in self.settings.folders]
         return {"indexed": len(self.matrix), "pending": pending, "failed": failed,
                 "paused": not self._running.is_set(), "model": self.model,
+                "detector": next((m for m in self.sources if m != self.model), None),
                 "folders": folders, "busy": busy, "pid": os.getpid(),
                 "watch_limit_reached": bool(unwatched)}
 
@@ -363,14 +368,20 @@ class Gallery:
         target = self._folder_argument(path)
         assert self._reader is not None and self._engine is not None
         with self._reader_lock:
-            tags = self._reader.tags_of(target, self.model)
-        if tags is None:
+            by_model = {model: self._reader.tags_of(target, model) for model in self.sources}
+        if all(tags is None for tags in by_model.values()):
             raise RequestError(f"{target} is not in the index")
         vocabulary = self._engine.vocabulary
-        return {"path": target, "tags": [
-            {"class": int(c), "russian": vocabulary[int(c)].name,
-             "english": vocabulary[int(c)].english, "prob": round(float(p), 4)}
-            for c, p in list(zip(tags.classes, tags.probs, strict=True))[:limit]]}
+        answer: dict[str, object] = {"path": target, "tags": [], "detector": []}
+        for model, tags in by_model.items():
+            if tags is None:
+                continue
+            offset = self.sources[model]
+            answer["tags" if model == self.model else "detector"] = [
+                {"class": int(c), "russian": vocabulary[offset + int(c)].name,
+                 "english": vocabulary[offset + int(c)].english, "prob": round(float(p), 4)}
+                for c, p in list(zip(tags.classes, tags.probs, strict=True))[:limit]]
+        return answer
 
     # --- helpers --------------------------------------------------------------------------
     @staticmethod

@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 
 from daemon.client import Client, DaemonNotRunning
-from daemon.config import Paths, Settings, model_id
+from daemon.config import Paths, Settings, model_id, tag_sources
 from daemon.matrix import load_matrix
 from daemon.scan import ScanOptions
-from daemon.store import Store
+from daemon.store import SparseTags, Store
+from daemon.vocab import Vocabulary
 
 
 def _print(*parts: object) -> None:
@@ -22,25 +23,24 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
                 paths: Paths) -> int:
     from daemon.cli import progress_printer
     from daemon.indexer import Indexer
-    from daemon.tagger import load_tagger
+    from daemon.tagger import load_taggers
 
     folder = args.folder.expanduser()
     if not folder.is_dir():
         print(f"error: {folder} is not a folder", file=sys.stderr)
         return 2
     folder = folder.resolve()
-    tagger = load_tagger(settings.model, settings.model_weights, settings.threads,
-                         paths.cache_dir)
+    taggers = load_taggers(settings, paths.cache_dir)
     options = ScanOptions(settings.excludes, settings.index_hidden)
     with Store(db) as store:
-        indexer = Indexer(store, tagger, settings.batch_size)
+        indexer = Indexer(store, taggers, settings.batch_size)
         report = indexer.index_folder(folder, options, progress_printer(not args.quiet))
     _print(f"{folder}: tagged {report.tagged}, unchanged {report.unchanged}, "
            f"moved {report.moved}, copies {report.copied}, touched {report.touched}, "
            f"removed {report.removed}, skipped {len(report.failed) + len(report.known_broken)}")
     if report.tagged:
         _print(f"{report.photos_per_second:.1f} photos/s ({report.tagged} photos in "
-               f"{report.seconds:.1f} s, model {tagger.model_id})")
+               f"{report.seconds:.1f} s, models {', '.join(indexer.models)})")
     for failure in report.failed:
         _print(f"skipped {failure.path}: {failure.reason}")
     if report.known_broken:
@@ -86,7 +86,7 @@ def _search_on_disk(query: str, limit: int, settings: Settings, db: Path) -> dic
     from daemon.search import build_query_engine
 
     with Store(db, readonly=True) as store:
-        matrix = load_matrix(store, model_id(settings.model))
+        matrix = load_matrix(store, tag_sources(settings))
     return build_query_engine(settings).search(query, matrix, limit=limit).to_json()
 
 
@@ -96,25 +96,37 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
 
     path = str(args.photo.expanduser().resolve())
     with Store(db, readonly=True) as store:
-        tags = store.tags_of(path, model_id(settings.model))
+        by_model = {model: store.tags_of(path, model) for model in tag_sources(settings)}
         failure = next((f for f in store.failures() if f.path == path), None)
-    if tags is None:
+    if all(tags is None for tags in by_model.values()):
         reason = f": {failure.reason}" if failure else ""
         print(f"error: {path} is not in the index{reason}", file=sys.stderr)
         return 1
     vocabulary = load_vocabulary()
-    rows = [{"class": int(c), "russian": vocabulary[int(c)].name,
-             "english": vocabulary[int(c)].english, "prob": round(float(p), 4)}
-            for c, p in list(zip(tags.classes, tags.probs, strict=True))[:args.limit]]
+    sources = tag_sources(settings)
+    tables = {model: _tag_rows(vocabulary, sources[model], tags)[:args.limit]
+              for model, tags in by_model.items() if tags is not None}
     if args.json:
         from daemon.cli import print_json
 
-        print_json({"path": path, "tags": rows})
+        main = model_id(settings.model)
+        print_json({"path": path, "tags": tables.get(main, []),
+                    "detector": [row for model, rows in tables.items() if model != main
+                                 for row in rows]})
         return 0
     _print(path)
-    for row in rows:
-        _print(f"  {row['prob']:.3f}  {row['russian']}  ({row['english']})")
+    for model, rows in tables.items():
+        _print(f" {model}:")
+        for row in rows:
+            _print(f"  {row['prob']:.3f}  {row['russian']}  ({row['english']})")
     return 0
+
+
+def _tag_rows(vocabulary: Vocabulary, offset: int, tags: SparseTags) -> list[dict[str, object]]:
+    """A model's tags of one photo as rows (class numbers are the model's own)."""
+    return [{"class": int(c), "russian": vocabulary[offset + int(c)].name,
+             "english": vocabulary[offset + int(c)].english, "prob": round(float(p), 5)}
+            for c, p in zip(tags.classes, tags.probs, strict=True)]
 
 
 def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path,
@@ -122,15 +134,17 @@ def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path,
     from daemon.vocab import load_vocabulary
 
     vocabulary = load_vocabulary()
-    model = model_id(settings.model)
-    photos = []
+    sources = tag_sources(settings)
+    main = model_id(settings.model)
+    photos: dict[str, dict[str, object]] = {}
     with Store(db, readonly=True) as store:
-        for _, path, tags in store.iter_tags(model):
-            photos.append({"path": path, "tags": [
-                {"class": int(c), "russian": vocabulary[int(c)].name,
-                 "english": vocabulary[int(c)].english, "prob": round(float(p), 5)}
-                for c, p in zip(tags.classes, tags.probs, strict=True)]})
-    document = {"model": model, "photos": photos}
+        for model, offset in sources.items():
+            key = "tags" if model == main else "detector"
+            for _, path, tags in store.iter_tags(model):
+                entry = photos.setdefault(path, {"path": path, "tags": []})
+                entry[key] = _tag_rows(vocabulary, offset, tags)
+    document = {"model": main, "detector": next((m for m in sources if m != main), None),
+                "photos": list(photos.values())}
     if str(args.output) == "-":
         json.dump(document, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -143,8 +157,8 @@ def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path,
 
 def cmd_status(args: argparse.Namespace, settings: Settings, db: Path,
                 paths: Paths) -> int:
-
     model = model_id(settings.model)
+    detector = next((m for m in tag_sources(settings) if m != model), None)
     daemon_status: dict[str, object] | None = None
     if getattr(args, "db", None) is None:
         try:
@@ -156,11 +170,13 @@ def cmd_status(args: argparse.Namespace, settings: Settings, db: Path,
         with Store(db, readonly=True) as store:
             failures = [{"path": f.path, "reason": f.reason} for f in store.failures()]
             indexed = store.count_tagged(model)
+            detected = store.count_tagged(detector) if detector else 0
     else:
-        failures, indexed = [], 0
+        failures, indexed, detected = [], 0, 0
     status: dict[str, object] = {
         "daemon": "running" if daemon_status else "not running", "index": str(db),
-        "model": model, "indexed": indexed, "pending": 0, "failed": len(failures),
+        "model": model, "indexed": indexed, "detector": detector,
+        "detector_indexed": detected, "pending": 0, "failed": len(failures),
         "paused": False,
         "folders": [{"path": f, "online": Path(f).is_dir()} for f in settings.folders],
     }
@@ -173,7 +189,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings, db: Path,
         print_json(status)
         return 0
     _print(f"daemon: {status['daemon']}" + (" (paused)" if status["paused"] else ""))
-    _print(f"index: {status['index']}; model {model}")
+    _print(f"index: {status['index']}; model {model}"
+           + (f", detector {detector} ({detected} photos)" if detector else ""))
     _print(f"indexed {status['indexed']}, pending {status['pending']}, "
            f"failed {status['failed']}")
     for folder in status["folders"]:  # type: ignore[union-attr]

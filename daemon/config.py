@@ -78,6 +78,9 @@ class Settings:
     index_hidden: bool = False
     threads: int = 1  # inference threads; two more threads decode photos meanwhile
     batch_size: int = 8
+    # The COCO-80 object detector beside the ImageNet tagger (people, giraffes, forks…).
+    detector: bool = True
+    detector_size: int = 384  # input side in pixels, a multiple of 32 (see daemon/detector.py)
     # How often the daemon looks at offline folders and folders it could not watch.
     rescan_seconds: float = 30.0
     extra: dict[str, object] = field(default_factory=dict)
@@ -132,6 +135,18 @@ def _toml_value(value: object) -> str:
 
 class SettingsError(Exception):
     """The settings file exists but cannot be used."""
+
+
+def tag_sources(settings: Settings) -> dict[str, int]:
+    """The model ids whose tags a search reads -> where their classes start
+    (daemon/classes.py): the ImageNet tagger, and the detector when it is on."""
+    from daemon.classes import DETECTOR_OFFSET
+    from daemon.detector import detector_model_id
+
+    sources = {model_id(settings.model): 0}
+    if settings.detector:
+        sources[detector_model_id(settings.detector_size)] = DETECTOR_OFFSET
+    return sources
 
 
 def model_id(name: str) -> str:

@@ -21,7 +21,7 @@ from daemon.scan import ScanOptions
 from daemon.search import QueryEngine
 from daemon.seed import SeedMethod
 from daemon.store import Store
-from daemon.tagger import load_tagger
+from daemon.tagger import load_taggers
 from daemon.text import Analyzer, load_word_vectors
 from daemon.vocab import load_vocabulary
 
@@ -138,11 +138,11 @@ def run_eval(photos: Path, labels_file: Path, queries_file: Path, settings: Sett
     queries = json.loads(queries_file.read_text(encoding="utf-8"))["queries"]
     with tempfile.TemporaryDirectory(prefix="smart-gallery-eval-") as tmp:
         index_file = db or Path(tmp) / "eval.sqlite3"
-        tagger = load_tagger(settings.model, settings.model_weights, settings.threads)
+        taggers = load_taggers(settings)
         with Store(index_file) as store:
-            Indexer(store, tagger, settings.batch_size).index_folder(
+            Indexer(store, taggers, settings.batch_size).index_folder(
                 photos.resolve(), ScanOptions(include_hidden=True))
-            matrix = load_matrix(store, tagger.model_id)
+            matrix = load_matrix(store, {t.model_id: t.class_offset for t in taggers})
     if only is not None:
         keep = set(only.read_text(encoding="utf-8").split())
         kept = TagMatrix()

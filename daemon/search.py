@@ -5,6 +5,10 @@ A photo's score for one concept of the query is its expected relevance,
 to «собака». Several concepts («кошка на диване») act as AND: the geometric mean of the
 concept scores, which must reach the cut-off. Words are matched exactly
 (lemmas, whole phrases first), then through typo correction, then through word vectors.
+
+The COCO detector's classes (1000..1079) answer a concept by their best detection, and
+the two sources are joined by a noisy-OR in which the ImageNet score counts for less
+(measured on the COCO photos: see IMAGENET_WEIGHT_BESIDE_DETECTOR).
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from daemon.classes import DETECTOR_OFFSET, NUM_CLASSES
 from daemon.config import Settings
-from daemon.matrix import NUM_CLASSES, TagMatrix
+from daemon.matrix import MatrixSnapshot, TagMatrix
 from daemon.store import SparseTags
 from daemon.text import (
     Analyzer,
@@ -35,6 +40,14 @@ VECTOR_MATCH_TERMS = 3
 # A photo must have at least this expected relevance (geometric mean over the concepts).
 MIN_SCORE = 0.01
 EXPLAIN_TOP = 3
+# How much an ImageNet score counts beside a detection of the same concept. Measured on the
+# 899 COCO photos (P@10 / AP, all and val2017): noisy-OR with 0.3: 0.870 / 0.762 and
+# 0.798 / 0.760; with 0.1 or 0.6 up to 0.007 less AP; the detection alone first and the
+# ImageNet-ranked rest after it: 0.870 / 0.754 and 0.798 / 0.752.
+IMAGENET_WEIGHT_BESIDE_DETECTOR = 0.3
+# Weaker detections are noise that would pad the list: on the 899 COCO photos «кошка» gives
+# 63 photos (30 of them cats) with this floor, 182 (33 cats) with 0.05, for 0.02 less AP.
+DETECTION_FLOOR = 0.1
 
 
 @dataclass(frozen=True)
@@ -208,7 +221,7 @@ class QueryEngine:
         if not plan.concepts or len(matrix) == 0:
             return SearchResponse(plan, ())
         snapshot = matrix.snapshot()  # one consistent view while the writer goes on
-        per_concept = [snapshot.weighted_sum(c.relevance) for c in plan.concepts]
+        per_concept = [concept_scores(snapshot, c.relevance) for c in plan.concepts]
         # AND: the geometric mean is zero when any concept is missing from the photo.
         combined = np.exp(np.mean([np.log(np.maximum(s, 1e-12)) for s in per_concept], axis=0))
         candidates = np.flatnonzero(combined >= min_score)
@@ -233,14 +246,32 @@ class QueryEngine:
                 if weight > 0:
                     entry = self.vocabulary[int(cls)]
                     term = concept.matched_terms.get(int(cls), entry.name)
+                    source = f"{entry.english}, детектор" if entry.detector else entry.english
                     reasons.append((float(prob) * float(weight),
-                                    f"{term} ← {entry.english} {float(prob):.2f}"))
+                                    f"{term} ← {source} {float(prob):.2f}"))
             per_concept.append(sorted(reasons, key=lambda item: -item[0]))
         firsts = [reasons[0] for reasons in per_concept if reasons]
         rest = sorted((r for reasons in per_concept for r in reasons[1:]),
                       key=lambda item: -item[0])
         chosen = firsts + rest[:max(0, EXPLAIN_TOP - len(firsts))]
         return tuple(text for _, text in chosen)
+
+
+def concept_scores(snapshot: MatrixSnapshot, relevance: np.ndarray) -> np.ndarray:
+    """One concept's score per photo, in [0, 1]: expected relevance over the ImageNet
+    classes; where the concept has detector classes, the noisy-OR of the best detection
+    and the (down-weighted) ImageNet score."""
+    imagenet = relevance.copy()
+    imagenet[DETECTOR_OFFSET:] = 0
+    scores = snapshot.weighted_sum(imagenet)
+    detector = relevance.copy()
+    detector[:DETECTOR_OFFSET] = 0
+    if not detector.any():
+        return scores
+    found = snapshot.max_product(detector)
+    found[found < DETECTION_FLOOR] = 0.0
+    weighted = IMAGENET_WEIGHT_BESIDE_DETECTOR * np.minimum(scores, 1.0)
+    return (1.0 - (1.0 - found) * (1.0 - weighted)).astype(np.float32)
 
 
 def build_query_engine(settings: Settings) -> QueryEngine:

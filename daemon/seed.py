@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from daemon.matrix import NUM_CLASSES, TagMatrix
+from daemon.classes import IMAGENET_CLASSES, NUM_CLASSES
+from daemon.matrix import TagMatrix
 from daemon.text import Analyzer, WordVectors, phrase_vector, tokenize
 from daemon.vocab import Vocabulary
 
@@ -18,7 +19,7 @@ class SeedMethod:
         self.analyzer = analyzer
         self.vectors = vectors
         self._names = np.zeros((NUM_CLASSES, vectors.dim), np.float32)
-        for entry in vocabulary.classes:
+        for entry in vocabulary.classes[:IMAGENET_CLASSES]:  # the seed knew only ImageNet
             vector = phrase_vector(vectors, tokenize(entry.name))
             if vector is not None:
                 self._names[entry.index] = vector

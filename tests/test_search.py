@@ -118,3 +118,31 @@ def test_cat_on_a_couch_in_real_photos(tmp_path, tagger, engine) -> None:
     response = engine.search("кошка на диване", matrix)
     assert _paths(response)[0].endswith("cat_on_couch.jpg")
     assert not any(p.endswith("dog.jpg") for p in _paths(response))
+
+
+def test_the_detector_finds_what_imagenet_has_no_class_for(tmp_path, tagger, detector,
+                                                           engine) -> None:
+    """People and giraffes: no ImageNet class, found by the COCO detector, and the
+    explanation says so."""
+    import shutil
+
+    from conftest import clear_photo, coco_with
+
+    from daemon.indexer import Indexer
+    from daemon.matrix import load_matrix
+    from daemon.store import Store
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    people = coco_with("person", alone=True, count=2)
+    giraffes = coco_with("giraffe", alone=True, count=2)
+    for photo in people + giraffes + [clear_photo("cat")]:
+        shutil.copy(photo, folder / photo.name)
+    with Store(tmp_path / "i.sqlite3") as store:
+        Indexer(store, [tagger, detector]).index_folder(folder)
+        matrix = load_matrix(store, {tagger.model_id: 0, detector.model_id: 1000})
+    for query, expected in (("человек", people), ("жирафы", giraffes)):
+        response = engine.search(query, matrix)
+        top = [path.split("/")[-1] for path in _paths(response)[:2]]
+        assert sorted(top) == sorted(p.name for p in expected), query
+        assert "детектор" in response.results[0].why[0]
