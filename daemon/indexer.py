@@ -91,6 +91,7 @@ class Indexer:
         self._force = False
         self._known_hashes = {t.model_id: store.hashes_tagged_by(t.model_id)
                               for t in self.taggers}
+        self._model_pool = ThreadPoolExecutor(len(self.taggers), thread_name_prefix="tagger")
 
     @property
     def model(self) -> str:
@@ -263,13 +264,21 @@ class Indexer:
     def _tag_batch(self, batch: list[_Prepared], report: IndexReport) -> None:
         new_tags: list[dict[str, SparseTags]] = [{} for _ in batch]
         started = time.perf_counter()
-        for tagger in self.taggers:
+
+        def run(tagger: Tagger) -> None:
             rows = [i for i, p in enumerate(batch) if tagger.model_id in p.pixels]
             if not rows:
-                continue
+                return
             scores = tagger.predict(np.stack([batch[i].pixels[tagger.model_id] for i in rows]))
             for i, row in zip(rows, scores, strict=True):
                 new_tags[i][tagger.model_id] = tagger.to_tags(row)
+
+        if len(self.taggers) == 1:
+            run(self.taggers[0])
+        else:
+            # Side by side, one core each (ONNX Runtime releases the GIL): 14.0 photos/s
+            # against 12.6 one after the other (bench/index_speed.py, detector at 384).
+            list(self._model_pool.map(run, self.taggers))
         report.model_seconds += time.perf_counter() - started
         for prepared, tags in zip(batch, new_tags, strict=True):
             tags = self._with_known_tags(prepared, tags)

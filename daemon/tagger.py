@@ -57,11 +57,11 @@ class Tagger(Protocol):
     class_offset: int
 
     def preprocess(self, image: Image.Image) -> np.ndarray:
-        """RGB image -> uint8 array (3, 224, 224), ready to stack into a batch."""
+        """RGB image -> uint8 array ready to stack into a batch ((3, 224, 224) here)."""
         ...
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        """uint8 (n, 3, 224, 224) -> (n, 1000) float32 class probabilities."""
+        """A stacked batch -> (n, classes) float32 scores ((n, 1000) probabilities here)."""
         ...
 
     def to_tags(self, scores: np.ndarray) -> SparseTags:
