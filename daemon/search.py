@@ -40,6 +40,7 @@ VECTOR_MATCH_TERMS = 3
 # A photo must have at least this expected relevance (geometric mean over the concepts).
 MIN_SCORE = 0.01
 EXPLAIN_TOP = 3
+EXPLAIN_MIN_EXTRA = 0.005
 # How much an ImageNet score counts beside a detection of the same concept. Measured on the
 # 899 COCO photos, detector at 384 px (P@10 / AP, all and val2017): noisy-OR with 0.3:
 # 0.870 / 0.762 and 0.798 / 0.760; with 0.1 or 0.6 up to 0.007 less AP; the detection
@@ -251,8 +252,9 @@ class QueryEngine:
                                     f"{term} ← {source} {float(prob):.2f}"))
             per_concept.append(sorted(reasons, key=lambda item: -item[0]))
         firsts = [reasons[0] for reasons in per_concept if reasons]
-        rest = sorted((r for reasons in per_concept for r in reasons[1:]),
-                      key=lambda item: -item[0])
+        # Extra reasons that round to 0.00 say nothing («человек ← knee pad 0.00»).
+        rest = sorted((r for reasons in per_concept for r in reasons[1:]
+                       if r[0] >= EXPLAIN_MIN_EXTRA), key=lambda item: -item[0])
         chosen = firsts + rest[:max(0, EXPLAIN_TOP - len(firsts))]
         return tuple(text for _, text in chosen)
 

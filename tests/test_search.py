@@ -80,6 +80,11 @@ def test_results_explain_why(engine) -> None:
     assert len(result.why) == 2
 
 
+def test_explanations_leave_out_reasons_that_round_to_zero(engine) -> None:
+    matrix = _matrix({"cat.jpg": {TABBY: 0.9, SIAMESE: 0.002}})
+    assert engine.search("кошка", matrix).results[0].why == ("кошка ← tabby 0.90",)
+
+
 def test_unknown_words_are_reported_not_guessed(engine) -> None:
     matrix = _matrix({"cat.jpg": {TABBY: 0.8}})
     response = engine.search("кошка квазар", matrix)
