@@ -24,6 +24,7 @@ from daemon.scan import ScanOptions, plan_scan
 from daemon.search import QueryEngine, build_query_engine
 from daemon.store import FileIdentity, SparseTags, Store
 from daemon.tagger import Tagger, load_taggers
+from daemon.vocab import describe_tags
 from daemon.watch import ChangeBatch, ChangeQueue, FolderWatcher, WatchLimitReached
 
 log = logging.getLogger(__name__)
@@ -376,11 +377,8 @@ class Gallery:
         for model, tags in by_model.items():
             if tags is None:
                 continue
-            offset = self.sources[model]
-            answer["tags" if model == self.model else "detector"] = [
-                {"class": int(c), "russian": vocabulary[offset + int(c)].name,
-                 "english": vocabulary[offset + int(c)].english, "prob": round(float(p), 4)}
-                for c, p in list(zip(tags.classes, tags.probs, strict=True))[:limit]]
+            answer["tags" if model == self.model else "detector"] = describe_tags(
+                vocabulary, self.sources[model], tags, limit)
         return answer
 
     # --- helpers --------------------------------------------------------------------------

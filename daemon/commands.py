@@ -11,8 +11,8 @@ from daemon.client import Client, DaemonNotRunning
 from daemon.config import Paths, Settings, model_id, tag_sources
 from daemon.matrix import load_matrix
 from daemon.scan import ScanOptions
-from daemon.store import SparseTags, Store
-from daemon.vocab import Vocabulary
+from daemon.store import Store
+from daemon.vocab import describe_tags
 
 
 def _print(*parts: object) -> None:
@@ -104,7 +104,7 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
         return 1
     vocabulary = load_vocabulary()
     sources = tag_sources(settings)
-    tables = {model: _tag_rows(vocabulary, sources[model], tags)[:args.limit]
+    tables = {model: describe_tags(vocabulary, sources[model], tags, args.limit)
               for model, tags in by_model.items() if tags is not None}
     if args.json:
         from daemon.cli import print_json
@@ -118,15 +118,9 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
     for model, rows in tables.items():
         _print(f" {model}:")
         for row in rows:
-            _print(f"  {row['prob']:.3f}  {row['russian']}  ({row['english']})")
+            box = f"  at {row['box']}" if "box" in row else ""
+            _print(f"  {row['prob']:.3f}  {row['russian']}  ({row['english']}){box}")
     return 0
-
-
-def _tag_rows(vocabulary: Vocabulary, offset: int, tags: SparseTags) -> list[dict[str, object]]:
-    """A model's tags of one photo as rows (class numbers are the model's own)."""
-    return [{"class": int(c), "russian": vocabulary[offset + int(c)].name,
-             "english": vocabulary[offset + int(c)].english, "prob": round(float(p), 5)}
-            for c, p in zip(tags.classes, tags.probs, strict=True)]
 
 
 def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path,
@@ -142,7 +136,7 @@ def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path,
             key = "tags" if model == main else "detector"
             for _, path, tags in store.iter_tags(model):
                 entry = photos.setdefault(path, {"path": path, "tags": []})
-                entry[key] = _tag_rows(vocabulary, offset, tags)
+                entry[key] = describe_tags(vocabulary, offset, tags)
     document = {"model": main, "detector": next((m for m in sources if m != main), None),
                 "photos": list(photos.values())}
     if str(args.output) == "-":

@@ -5,8 +5,8 @@ on COCO finds them. Its model (CenterNet, MobileNetV3) ships inside the package 
 (daemon/models/, see PROVENANCE.md there): nothing to download, no TensorFlow.
 
 A photo's score for a class is the highest point of that class's heatmap: the score of
-its best detection. The photo is resized keeping its aspect ratio and padded to a square
-(stretching turned a cat into a dog).
+its best detection, kept with that detection's box (for the popup). The photo is resized
+keeping its aspect ratio and padded to a square (stretching turned a cat into a dog).
 """
 
 from __future__ import annotations
@@ -84,21 +84,45 @@ class Detector:
         self._session = ort.InferenceSession(str(model_file), options,
                                              providers=["CPUExecutionProvider"])
         self._input = self._session.get_inputs()[0].name
-        self._heatmap = self._session.get_outputs()[0].name
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        """uint8 (n, size, size, 3) -> (n, 80) float32: each class's best detection score."""
-        scores = []
+        """uint8 (n, size, size, 3) -> (n, 80, 5) float32: for each class its best
+        detection's score and box (x1, y1, x2, y2 as fractions of the square input)."""
+        found = []
         for start in range(0, len(batch), SESSION_BATCH):
             part = batch[start:start + SESSION_BATCH].astype(np.float32)
-            heatmap = self._session.run([self._heatmap], {self._input: part})[0]
-            scores.append(heatmap.reshape(len(part), -1, NUM_DETECTOR_CLASSES).max(axis=1))
-        return np.concatenate(scores)
+            heatmap, sizes = self._session.run(None, {self._input: part})
+            found.append(_best_detections(heatmap, sizes, self.size))
+        return np.concatenate(found)
 
-    def to_tags(self, scores: np.ndarray) -> SparseTags:
-        kept = np.flatnonzero(scores >= KEEP_SCORE)
-        kept = kept[np.argsort(-scores[kept], kind="stable")]
-        return SparseTags(kept.astype(np.uint16), scores[kept].astype(np.float32))
+    def to_tags(self, scores: np.ndarray, photo_size: tuple[int, int] | None = None
+                ) -> SparseTags:
+        presence = scores[:, 0]
+        kept = np.flatnonzero(presence >= KEEP_SCORE)
+        kept = kept[np.argsort(-presence[kept], kind="stable")]
+        boxes = scores[kept, 1:5].copy()
+        if photo_size is not None and min(photo_size) > 0:
+            # The photo fills the top-left part of the square: its share on each axis.
+            width, height = photo_size
+            boxes /= np.array([width, height, width, height]) / max(width, height)
+        return SparseTags(kept.astype(np.uint16), presence[kept].astype(np.float32),
+                          np.clip(boxes, 0.0, 1.0).astype(np.float32))
+
+
+def _best_detections(heatmap: np.ndarray, sizes: np.ndarray, side: int) -> np.ndarray:
+    """Heatmap (n, h, w, 80) + box sizes (n, h, w, 4) -> (n, 80, 5): per class the highest
+    point of its heatmap (the best detection: always a peak) and the box around it, as
+    TF.js's post-processing builds it (centre × stride ∓ the four distances)."""
+    n, height, width, classes = heatmap.shape
+    flat = heatmap.reshape(n, height * width, classes)
+    best = flat.argmax(axis=1)  # (n, classes): the cell of each class's best point
+    scores = np.take_along_axis(flat, best[:, None, :], axis=1)[:, 0]
+    stride = side / width
+    x, y = (best % width) * stride, (best // width) * stride
+    distances = sizes.reshape(n, height * width, 4)[np.arange(n)[:, None], best]
+    boxes = np.stack([x - distances[..., 0], y - distances[..., 1],
+                      x + distances[..., 2], y + distances[..., 3]], axis=-1) / side
+    return np.concatenate([scores[..., None], boxes], axis=-1).astype(np.float32)
 
 
 def load_detector(size: int = DEFAULT_SIZE, threads: int = 1) -> Detector:

@@ -271,7 +271,8 @@ class Indexer:
                 return
             scores = tagger.predict(np.stack([batch[i].pixels[tagger.model_id] for i in rows]))
             for i, row in zip(rows, scores, strict=True):
-                new_tags[i][tagger.model_id] = tagger.to_tags(row)
+                new_tags[i][tagger.model_id] = tagger.to_tags(
+                    row, (batch[i].width, batch[i].height))
 
         if len(self.taggers) == 1:
             run(self.taggers[0])

@@ -47,6 +47,10 @@ MIGRATIONS: tuple[str, ...] = (
         failed_at REAL NOT NULL
     );
     """,
+    # 2: the detector's box of each class it found (x1, y1, x2, y2 as fractions of the photo)
+    """
+    ALTER TABLE tags ADD COLUMN boxes BLOB;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -79,15 +83,20 @@ class SparseTags:
 
     classes: np.ndarray  # uint16
     probs: np.ndarray  # float32
+    # (len(classes), 4) float32: where in the photo each class was found (detector only)
+    boxes: np.ndarray | None = None
 
-    def to_blobs(self) -> tuple[bytes, bytes]:
+    def to_blobs(self) -> tuple[bytes, bytes, bytes | None]:
+        boxes = None if self.boxes is None else self.boxes.astype(PROB_DTYPE).tobytes()
         return (self.classes.astype(CLASS_DTYPE).tobytes(),
-                self.probs.astype(PROB_DTYPE).tobytes())
+                self.probs.astype(PROB_DTYPE).tobytes(), boxes)
 
     @classmethod
-    def from_blobs(cls, classes: bytes, probs: bytes) -> SparseTags:
+    def from_blobs(cls, classes: bytes, probs: bytes, boxes: bytes | None = None) -> SparseTags:
         return cls(np.frombuffer(classes, CLASS_DTYPE).astype(np.uint16),
-                   np.frombuffer(probs, PROB_DTYPE).astype(np.float32))
+                   np.frombuffer(probs, PROB_DTYPE).astype(np.float32),
+                   None if boxes is None else
+                   np.frombuffer(boxes, PROB_DTYPE).astype(np.float32).reshape(-1, 4))
 
 
 @dataclass(frozen=True)
@@ -191,9 +200,9 @@ class Store:
                 # New content: every model's tags of the old content are wrong now.
                 self._db.execute("DELETE FROM tags WHERE photo_id = ?", (photo_id,))
             for model, tags in tags_by_model.items():
-                classes, probs = tags.to_blobs()
-                self._db.execute("INSERT OR REPLACE INTO tags (photo_id, model, classes, probs)"
-                                 " VALUES (?,?,?,?)", (photo_id, model, classes, probs))
+                self._db.execute("INSERT OR REPLACE INTO tags (photo_id, model, classes, probs,"
+                                 " boxes) VALUES (?,?,?,?,?)",
+                                 (photo_id, model, *tags.to_blobs()))
         return photo_id
 
     def add_new_photos(self, photos: Iterable[tuple[FileIdentity, str, int, int, SparseTags]],
@@ -201,14 +210,13 @@ class Store:
         """Insert photos the index has never seen, in one transaction (bulk imports)."""
         with self._db:
             for identity, content_hash, width, height, tags in photos:
-                classes, probs = tags.to_blobs()
                 photo_id = self._db.execute(
                     "INSERT INTO photos (path, size, mtime_ns, content_hash, width, height,"
                     " indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (identity.path, identity.size, identity.mtime_ns, content_hash, width,
                      height, time.time())).fetchone()[0]
-                self._db.execute("INSERT INTO tags (photo_id, model, classes, probs)"
-                                 " VALUES (?, ?, ?, ?)", (photo_id, model, classes, probs))
+                self._db.execute("INSERT INTO tags (photo_id, model, classes, probs, boxes)"
+                                 " VALUES (?, ?, ?, ?, ?)", (photo_id, model, *tags.to_blobs()))
 
     def move_photo(self, old_path: str, new: FileIdentity) -> None:
         """A renamed or moved file keeps its id and tags."""
@@ -255,16 +263,16 @@ class Store:
 
     def tags_of(self, path: str, model: str) -> SparseTags | None:
         row = self._db.execute(
-            "SELECT t.classes, t.probs FROM tags t JOIN photos p ON p.id = t.photo_id"
+            "SELECT t.classes, t.probs, t.boxes FROM tags t JOIN photos p ON p.id = t.photo_id"
             " WHERE p.path = ? AND t.model = ?", (path, model)).fetchone()
         return SparseTags.from_blobs(*row) if row else None
 
     def iter_tags(self, model: str) -> Iterator[tuple[int, str, SparseTags]]:
         rows = self._db.execute(
-            "SELECT p.id, p.path, t.classes, t.probs FROM photos p JOIN tags t"
+            "SELECT p.id, p.path, t.classes, t.probs, t.boxes FROM photos p JOIN tags t"
             " ON t.photo_id = p.id WHERE t.model = ? ORDER BY p.id", (model,))
-        for photo_id, path, classes, probs in rows:
-            yield photo_id, path, SparseTags.from_blobs(classes, probs)
+        for photo_id, path, classes, probs, boxes in rows:
+            yield photo_id, path, SparseTags.from_blobs(classes, probs, boxes)
 
     # --- files that could not be read ---------------------------------------------------
     def record_failure(self, identity: FileIdentity, reason: str) -> None:

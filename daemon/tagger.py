@@ -64,8 +64,10 @@ class Tagger(Protocol):
         """A stacked batch -> (n, classes) float32 scores ((n, 1000) probabilities here)."""
         ...
 
-    def to_tags(self, scores: np.ndarray) -> SparseTags:
-        """One photo's row of predict() -> what the index keeps of it."""
+    def to_tags(self, scores: np.ndarray, photo_size: tuple[int, int] | None = None
+                ) -> SparseTags:
+        """One photo's row of predict() -> what the index keeps of it (photo_size: the
+        photo's width and height, for a tagger that places things in it)."""
         ...
 
 
@@ -123,7 +125,8 @@ class OnnxTagger:
                  for i in range(0, len(batch), MAX_SESSION_BATCH)]
         return softmax(np.concatenate(parts).astype(np.float32))
 
-    def to_tags(self, scores: np.ndarray) -> SparseTags:
+    def to_tags(self, scores: np.ndarray, photo_size: tuple[int, int] | None = None
+                ) -> SparseTags:
         return sparsify(scores)
 
 

@@ -70,7 +70,8 @@ class TorchTagger:
             logits = self._module(tensor)
         return torch.softmax(logits.float(), dim=1).numpy()
 
-    def to_tags(self, scores: np.ndarray) -> SparseTags:
+    def to_tags(self, scores: np.ndarray, photo_size: tuple[int, int] | None = None
+                ) -> SparseTags:
         return sparsify(scores)
 
 

@@ -123,7 +123,8 @@ class FakeTagger:
     def __init__(self) -> None:
         self.predicted = 0
 
-    def to_tags(self, scores: np.ndarray) -> SparseTags:
+    def to_tags(self, scores: np.ndarray, photo_size: tuple[int, int] | None = None
+                ) -> SparseTags:
         return sparsify(scores)
 
     def preprocess(self, image: Image.Image) -> np.ndarray:

@@ -77,6 +77,10 @@ def test_tags_in_russian_and_english(indexed) -> None:
     data = json.loads(run(home, "tags", str(photos / "bus_0.jpg"), "--json").stdout)
     assert data["tags"][0]["english"] == "school bus"
     assert data["tags"][0]["russian"] == "школьный автобус"
+    bus = data["detector"][0]  # the COCO detector's best find, and where it is
+    assert (bus["english"], bus["russian"]) == ("bus", "автобус") and bus["prob"] > 0.5
+    x1, y1, x2, y2 = bus["box"]
+    assert 0 <= x1 < x2 <= 1 and 0 <= y1 < y2 <= 1 and (x2 - x1) * (y2 - y1) > 0.1
     missing = run(home, "tags", str(photos / "сломанные" / "zero.jpg"), check=False)
     assert missing.returncode == 1 and "empty file" in missing.stderr
 
@@ -89,6 +93,10 @@ def test_export_tags_writes_every_photo(indexed, tmp_path: Path) -> None:
     assert len(data["photos"]) == 14
     first = data["photos"][0]["tags"][0]
     assert set(first) == {"class", "russian", "english", "prob"}
+    assert data["detector"].startswith("centernet-coco80")
+    detected = [p for p in data["photos"] if p.get("detector")]
+    assert detected and set(detected[0]["detector"][0]) == {"class", "russian", "english",
+                                                            "prob", "box"}
 
 
 def test_status_lists_failures(indexed) -> None:

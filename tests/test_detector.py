@@ -30,7 +30,7 @@ def detector() -> Detector:
 def _scores(detector: Detector, path) -> dict[str, float]:
     pixels = detector.preprocess(decode_photo(path).image)
     row = detector.predict(pixels[None])[0]
-    return dict(zip(COCO80, row.tolist(), strict=True))
+    return dict(zip(COCO80, row[:, 0].tolist(), strict=True))
 
 
 def test_the_model_ships_inside_the_package() -> None:
@@ -59,7 +59,7 @@ def test_a_batch_scores_each_photo_like_alone(detector: Detector) -> None:
     together = detector.predict(batch)
     alone = np.stack([detector.predict(batch[i:i + 1])[0] for i in range(len(photos))])
     np.testing.assert_allclose(together, alone, atol=1e-5)
-    assert [COCO80[i] for i in together.argmax(axis=1)] == ["cat", "bus", "pizza"]
+    assert [COCO80[i] for i in together[:, :, 0].argmax(axis=1)] == ["cat", "bus", "pizza"]
 
 
 def test_letterbox_keeps_the_aspect_ratio_and_pads_with_black() -> None:
@@ -71,11 +71,27 @@ def test_letterbox_keeps_the_aspect_ratio_and_pads_with_black() -> None:
 
 
 def test_tags_keep_only_real_detections_best_first(detector: Detector) -> None:
-    scores = np.zeros(80, np.float32)
-    scores[[0, 15, 40]] = [0.9, 0.5, KEEP_SCORE / 2]
-    tags = detector.to_tags(scores)
+    scores = np.zeros((80, 5), np.float32)
+    scores[[0, 15, 40], 0] = [0.9, 0.5, KEEP_SCORE / 2]
+    scores[15, 1:] = [0.1, 0.2, 0.5, 0.4]  # a box in the square input
+    tags = detector.to_tags(scores, photo_size=(1000, 500))  # landscape: the top half
     assert tags.classes.tolist() == [0, 15]
     assert tags.probs.tolist() == pytest.approx([0.9, 0.5])
+    assert tags.boxes[1].tolist() == pytest.approx([0.1, 0.4, 0.5, 0.8])  # of the photo
+
+
+def test_the_box_of_a_found_person_lies_on_the_photo(detector: Detector) -> None:
+    """A street at night, people only: the best person's box is inside the photo and
+    taller than wide, as a standing person is (checked by eye: it frames a passer-by)."""
+    path = coco_with("person", alone=True, count=1)[0]
+    decoded = decode_photo(path)
+    row = detector.predict(detector.preprocess(decoded.image)[None])[0]
+    tags = detector.to_tags(row, (decoded.width, decoded.height))
+    person = tags.classes.tolist().index(0)
+    x1, y1, x2, y2 = tags.boxes[person]
+    assert 0 <= x1 < x2 <= 1 and 0 <= y1 < y2 <= 1
+    assert (y2 - y1) * decoded.height > 1.5 * (x2 - x1) * decoded.width
+    assert (x2 - x1) * (y2 - y1) > 0.005
 
 
 def test_the_model_id_names_the_input_size() -> None:

@@ -104,3 +104,36 @@ def test_readonly_store_reads_but_cannot_write(tmp_path: Path) -> None:
 def test_readonly_store_without_index(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="index a folder first"):
         Store(tmp_path / "none.sqlite3", readonly=True)
+
+
+def test_detector_boxes_round_trip_beside_the_scores(tmp_path: Path) -> None:
+    identity = FileIdentity("/p/люди.jpg", 10, 1)
+    boxes = np.array([[0.1, 0.2, 0.5, 0.9], [0.0, 0.0, 1.0, 1.0]], np.float32)
+    tags = SparseTags(np.array([0, 15], np.uint16), np.array([0.9, 0.4], np.float32), boxes)
+    with Store(tmp_path / "i.sqlite3") as store:
+        store.add_photo(identity, "h", 100, 80, "detector", tags)
+        store.add_photo(identity, "h", 100, 80, "imagenet", _tags((281, 0.7)))
+        back = store.tags_of(identity.path, "detector")
+        assert back is not None and back.boxes is not None
+        np.testing.assert_allclose(back.boxes, boxes, atol=1e-3)  # float16
+        assert store.tags_of(identity.path, "imagenet").boxes is None
+
+
+def test_an_index_of_schema_1_is_upgraded_and_keeps_its_tags(tmp_path: Path) -> None:
+    """An index written before the detector (schema 1, no boxes column) opens, migrates,
+    and keeps every photo's tags: nothing is re-tagged but what the detector adds."""
+    from daemon.store import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute("INSERT INTO photos VALUES (1, '/p/кот.jpg', 10, 1, 'h', 64, 48, 0)")
+    classes, probs, _ = _tags((281, 0.75)).to_blobs()
+    db.execute("INSERT INTO tags VALUES (1, 'efficientnet-lite0', ?, ?)", (classes, probs))
+    db.execute("PRAGMA user_version=1")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION >= 2
+        tags = store.tags_of("/p/кот.jpg", "efficientnet-lite0")
+        assert tags is not None and tags.classes.tolist() == [281] and tags.boxes is None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from daemon.classes import DETECTOR_CLASSES, DETECTOR_OFFSET, IMAGENET_CLASSES
+from daemon.store import SparseTags
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 NUM_CLASSES = IMAGENET_CLASSES
@@ -109,6 +110,24 @@ def load_vocabulary(data_dir: Path = DATA_DIR) -> Vocabulary:
         classes.append(ClassEntry(index, row["wnid"], english, name, tuple(terms.values())))
     classes.extend(_detector_classes(data_dir))
     return Vocabulary(tuple(classes))
+
+
+def describe_tags(vocabulary: Vocabulary, offset: int, tags: SparseTags,
+                  limit: int | None = None) -> list[dict[str, object]]:
+    """One model's tags of a photo as rows for people and JSON: class number (the
+    model's own), Russian and English names, probability, and the box where there is one
+    (x1, y1, x2, y2 as fractions of the photo)."""
+    rows: list[dict[str, object]] = []
+    for i, (cls, prob) in enumerate(zip(tags.classes, tags.probs, strict=True)):
+        if limit is not None and i >= limit:
+            break
+        entry = vocabulary[offset + int(cls)]
+        row: dict[str, object] = {"class": int(cls), "russian": entry.name,
+                                  "english": entry.english, "prob": round(float(prob), 4)}
+        if tags.boxes is not None:
+            row["box"] = [round(float(v), 3) for v in tags.boxes[i]]
+        rows.append(row)
+    return rows
 
 
 def _detector_classes(data_dir: Path) -> list[ClassEntry]:
