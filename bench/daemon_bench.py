@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from common import COCO, ROOT
-from query_latency import EXTRA_QUERIES, synthetic_photos
+from query_latency import EXTRA_QUERIES, fill_synthetic_index, synthetic_photos
 
 sys.path.insert(0, str(ROOT / "tests"))
 from daemon_process import DaemonProcess  # noqa: E402
@@ -39,7 +39,7 @@ def rss_mb(pid: int) -> float:
 def socket_latency(home: Path, photos: int) -> dict[str, object]:
     (home / "data").mkdir(parents=True)
     with Store(home / "data" / "index.sqlite3") as store:
-        store.add_new_photos(synthetic_photos(photos), "efficientnet-lite0")
+        fill_synthetic_index(store, photos)
     queries = [q["q"] for q in json.loads((COCO / "queries.json").read_text())["queries"]]
     queries += EXTRA_QUERIES
     with DaemonProcess(home, rescan_seconds=30) as daemon:

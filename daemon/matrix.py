@@ -75,8 +75,10 @@ class MatrixSnapshot:
         best = np.zeros(self.num_rows, np.float32)
         for cls in np.flatnonzero(relevance):
             start, end = self.columns.pointers[cls], self.columns.pointers[cls + 1]
-            np.maximum.at(best, self.columns.rows[start:end],
-                          self.columns.probs[start:end] * relevance[cls])
+            # A class holds each row at most once, so plain indexing is safe (and many
+            # times faster than np.maximum.at, which «человек» on 100k photos felt).
+            rows = self.columns.rows[start:end]
+            best[rows] = np.maximum(best[rows], self.columns.probs[start:end] * relevance[cls])
         if self.delta_rows.size:
             best[self.stale_rows] = 0.0
             np.maximum.at(best, self.delta_rows,

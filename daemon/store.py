@@ -218,6 +218,14 @@ class Store:
                 self._db.execute("INSERT INTO tags (photo_id, model, classes, probs, boxes)"
                                  " VALUES (?, ?, ?, ?, ?)", (photo_id, model, *tags.to_blobs()))
 
+    def add_tags(self, model: str, tags_by_path: Iterable[tuple[str, SparseTags]]) -> None:
+        """Add one model's tags to photos already in the index, in one transaction."""
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO tags (photo_id, model, classes, probs, boxes)"
+                " SELECT id, ?, ?, ?, ? FROM photos WHERE path = ?",
+                ((model, *tags.to_blobs(), path) for path, tags in tags_by_path))
+
     def move_photo(self, old_path: str, new: FileIdentity) -> None:
         """A renamed or moved file keeps its id and tags."""
         with self._db:

@@ -137,3 +137,14 @@ def test_an_index_of_schema_1_is_upgraded_and_keeps_its_tags(tmp_path: Path) -> 
         assert store.schema_version == SCHEMA_VERSION >= 2
         tags = store.tags_of("/p/кот.jpg", "efficientnet-lite0")
         assert tags is not None and tags.classes.tolist() == [281] and tags.boxes is None
+
+
+def test_add_tags_puts_a_second_model_beside_the_first(tmp_path: Path) -> None:
+    with Store(tmp_path / "i.sqlite3") as store:
+        store.add_new_photos([(FileIdentity("/p/a.jpg", 1, 1), "h", 1, 1, _tags((281, 0.9)))],
+                             "imagenet")
+        store.add_tags("detector", [("/p/a.jpg", _tags((15, 0.8))), ("/p/absent.jpg",
+                                                                     _tags((0, 0.5)))])
+        assert store.tags_of("/p/a.jpg", "detector").classes.tolist() == [15]
+        assert store.tags_of("/p/a.jpg", "imagenet").classes.tolist() == [281]
+        assert store.count_tagged("detector") == 1  # no tags for a photo not in the index
