@@ -80,7 +80,7 @@ class Settings:
     batch_size: int = 8
     # The COCO-80 object detector beside the ImageNet tagger (people, giraffes, forks…).
     detector: bool = True
-    detector_size: int = 352  # input side in pixels, a multiple of 32 (see daemon/detector.py)
+    detector_size: int = 384  # input side in pixels, a multiple of 32 (see daemon/detector.py)
     # How often the daemon looks at offline folders and folders it could not watch.
     rescan_seconds: float = 30.0
     extra: dict[str, object] = field(default_factory=dict)

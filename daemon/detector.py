@@ -11,6 +11,7 @@ keeping its aspect ratio and padded to a square (stretching turned a cat into a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,18 +22,21 @@ from daemon.store import SparseTags
 
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "centernet_coco80.onnx"
 NUM_DETECTOR_CLASSES = 80
-# Input side in pixels (a multiple of 32). Measured on the 899 COCO photos, detector
-# alone: 512 → P@10 0.904 / AP 0.783, 384 → 0.873 / 0.753, 352 → 0.873 / 0.738,
-# 320 → 0.844 / 0.713, at about 118, 50, 38 and 31 ms per photo on one thread here.
-# With search (README, «Measured»): 352 → 0.868 / 0.724, 384 → 0.871 / 0.740, and
-# indexing 17.7 against 14.6 photos/s.
-DEFAULT_SIZE = 352
+# The long side of the detector's input in pixels (a multiple of 32). Measured on the 899
+# COCO photos with search (P@10 / AP, all and val2017) and bench/index_speed.py with both
+# models on 12 MP 4:3 JPEGs:
+#   padded to a square:     352 → 0.868 / 0.724, 0.791 / 0.721, 17.7 photos/s
+#                           384 → 0.871 / 0.740, 0.798 / 0.734, 14.6 photos/s
+#   padded to 32 (kept):    352 → 0.855 / 0.712, 0.781 / 0.713, 20.2 photos/s
+#                           384 → 0.864 / 0.722, 0.786 / 0.721, 19.2 photos/s
+# and the detector alone (square): 512 → 0.904 / 0.783, 320 → 0.844 / 0.713.
+# Wide phone photos (16:9) gain most from not padding to a square.
+DEFAULT_SIZE = 384
 # Scores below this are noise; they are not stored.
 KEEP_SCORE = 0.02
-# Photos per ONNX Runtime call. One at a time is fastest here: at 384 px on one thread
-# 50 ms per photo, against 67 ms in batches of 8 (the activations outgrow the caches).
-# (Any size works, but not any size is fast: 384 costs far more than its pixels.)
-SESSION_BATCH = 1
+# Photos go through ONNX Runtime one at a time. That is fastest here (at 384 px on one
+# thread 50 ms per photo, against 67 ms in batches of 8: the activations outgrow the
+# caches), and lets each photo keep its own aspect ratio.
 
 
 class DetectorError(Exception):
@@ -46,7 +50,10 @@ def detector_model_id(size: int) -> str:
 
 @dataclass(frozen=True)
 class Letterbox:
-    """Resize keeping the aspect ratio into a size×size square, padded at right/bottom."""
+    """Resize keeping the aspect ratio so the long side is `size`; pad right and bottom
+    to multiples of 32 (what the network takes). Not to a square: the padding of a 4:3
+    photo would cost a quarter of the detector's time for nothing (any size works, the
+    network is convolutional)."""
 
     size: int
 
@@ -55,10 +62,14 @@ class Letterbox:
         scale = self.size / max(width, height)
         resized = image.resize((max(1, round(width * scale)), max(1, round(height * scale))),
                                Image.Resampling.BILINEAR, reducing_gap=2.0)
-        canvas = np.zeros((self.size, self.size, 3), np.uint8)
         pixels = np.asarray(resized, dtype=np.uint8)
+        canvas = np.zeros((_round_up(pixels.shape[0]), _round_up(pixels.shape[1]), 3), np.uint8)
         canvas[:pixels.shape[0], :pixels.shape[1]] = pixels
         return canvas
+
+
+def _round_up(pixels: int, multiple: int = 32) -> int:
+    return -(-pixels // multiple) * multiple
 
 
 class Detector:
@@ -85,15 +96,15 @@ class Detector:
                                              providers=["CPUExecutionProvider"])
         self._input = self._session.get_inputs()[0].name
 
-    def predict(self, batch: np.ndarray) -> np.ndarray:
-        """uint8 (n, size, size, 3) -> (n, 80, 5) float32: for each class its best
-        detection's score and box (x1, y1, x2, y2 as fractions of the square input)."""
+    def predict(self, batch: Sequence[np.ndarray]) -> np.ndarray:
+        """Letterboxed photos, uint8 (h, w, 3) each -> (n, 80, 5) float32: for each class
+        its best detection's score and box (x1, y1, x2, y2 in units of `size`)."""
         found = []
-        for start in range(0, len(batch), SESSION_BATCH):
-            part = batch[start:start + SESSION_BATCH].astype(np.float32)
-            heatmap, sizes = self._session.run(None, {self._input: part})
-            found.append(_best_detections(heatmap, sizes, self.size))
-        return np.concatenate(found)
+        for pixels in batch:  # one at a time: the sizes differ, and it is faster here
+            heatmap, sizes = self._session.run(
+                None, {self._input: pixels[None].astype(np.float32)})
+            found.append(_best_detections(heatmap, sizes, pixels.shape[1], self.size))
+        return np.concatenate(found) if found else np.empty((0, NUM_DETECTOR_CLASSES, 5))
 
     def to_tags(self, scores: np.ndarray, photo_size: tuple[int, int] | None = None
                 ) -> SparseTags:
@@ -102,14 +113,15 @@ class Detector:
         kept = kept[np.argsort(-presence[kept], kind="stable")]
         boxes = scores[kept, 1:5].copy()
         if photo_size is not None and min(photo_size) > 0:
-            # The photo fills the top-left part of the square: its share on each axis.
+            # The photo's long side is `size`: its share of that on each axis.
             width, height = photo_size
             boxes /= np.array([width, height, width, height]) / max(width, height)
         return SparseTags(kept.astype(np.uint16), presence[kept].astype(np.float32),
                           np.clip(boxes, 0.0, 1.0).astype(np.float32))
 
 
-def _best_detections(heatmap: np.ndarray, sizes: np.ndarray, side: int) -> np.ndarray:
+def _best_detections(heatmap: np.ndarray, sizes: np.ndarray, input_width: int,
+                     unit: int) -> np.ndarray:
     """Heatmap (n, h, w, 80) + box sizes (n, h, w, 4) -> (n, 80, 5): per class the highest
     point of its heatmap (the best detection: always a peak) and the box around it, as
     TF.js's post-processing builds it (centre × stride ∓ the four distances)."""
@@ -117,11 +129,11 @@ def _best_detections(heatmap: np.ndarray, sizes: np.ndarray, side: int) -> np.nd
     flat = heatmap.reshape(n, height * width, classes)
     best = flat.argmax(axis=1)  # (n, classes): the cell of each class's best point
     scores = np.take_along_axis(flat, best[:, None, :], axis=1)[:, 0]
-    stride = side / width
+    stride = input_width / width  # 4
     x, y = (best % width) * stride, (best // width) * stride
     distances = sizes.reshape(n, height * width, 4)[np.arange(n)[:, None], best]
     boxes = np.stack([x - distances[..., 0], y - distances[..., 1],
-                      x + distances[..., 2], y + distances[..., 3]], axis=-1) / side
+                      x + distances[..., 2], y + distances[..., 3]], axis=-1) / unit
     return np.concatenate([scores[..., None], boxes], axis=-1).astype(np.float32)
 
 

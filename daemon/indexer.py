@@ -269,7 +269,7 @@ class Indexer:
             rows = [i for i, p in enumerate(batch) if tagger.model_id in p.pixels]
             if not rows:
                 return
-            scores = tagger.predict(np.stack([batch[i].pixels[tagger.model_id] for i in rows]))
+            scores = tagger.predict([batch[i].pixels[tagger.model_id] for i in rows])
             for i, row in zip(rows, scores, strict=True):
                 new_tags[i][tagger.model_id] = tagger.to_tags(
                     row, (batch[i].width, batch[i].height))

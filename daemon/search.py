@@ -42,7 +42,7 @@ MIN_SCORE = 0.01
 EXPLAIN_TOP = 3
 EXPLAIN_MIN_EXTRA = 0.005
 # How much an ImageNet score counts beside a detection of the same concept. Measured on the
-# 899 COCO photos, detector at 384 px (P@10 / AP, all and val2017): noisy-OR with 0.3:
+# 899 COCO photos, detector at 384 px square (P@10 / AP, all and val2017): noisy-OR 0.3:
 # 0.870 / 0.762 and 0.798 / 0.760; with 0.1 or 0.6 up to 0.007 less AP; the detection
 # alone first and the ImageNet-ranked rest after it: 0.870 / 0.754 and 0.798 / 0.752.
 IMAGENET_WEIGHT_BESIDE_DETECTOR = 0.3

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -60,8 +61,9 @@ class Tagger(Protocol):
         """RGB image -> uint8 array ready to stack into a batch ((3, 224, 224) here)."""
         ...
 
-    def predict(self, batch: np.ndarray) -> np.ndarray:
-        """A stacked batch -> (n, classes) float32 scores ((n, 1000) probabilities here)."""
+    def predict(self, batch: Sequence[np.ndarray]) -> np.ndarray:
+        """Preprocessed photos (a list, or stacked) -> (n, classes) float32 scores
+        ((n, 1000) probabilities here)."""
         ...
 
     def to_tags(self, scores: np.ndarray, photo_size: tuple[int, int] | None = None
@@ -120,7 +122,8 @@ class OnnxTagger:
                                              providers=["CPUExecutionProvider"])
         self._input = self._session.get_inputs()[0].name
 
-    def predict(self, batch: np.ndarray) -> np.ndarray:
+    def predict(self, batch: Sequence[np.ndarray]) -> np.ndarray:
+        batch = np.asarray(batch)
         parts = [self._session.run(None, {self._input: batch[i:i + MAX_SESSION_BATCH]})[0]
                  for i in range(0, len(batch), MAX_SESSION_BATCH)]
         return softmax(np.concatenate(parts).astype(np.float32))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,8 +65,8 @@ class TorchTagger:
             self._module = torch.jit.freeze(traced)
             self._module(example)  # first run optimises the graph
 
-    def predict(self, batch: np.ndarray) -> np.ndarray:
-        tensor = torch.from_numpy(batch).contiguous(memory_format=torch.channels_last)
+    def predict(self, batch: Sequence[np.ndarray]) -> np.ndarray:
+        tensor = torch.from_numpy(np.asarray(batch)).contiguous(memory_format=torch.channels_last)
         with torch.inference_mode():
             logits = self._module(tensor)
         return torch.softmax(logits.float(), dim=1).numpy()
