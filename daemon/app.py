@@ -114,7 +114,8 @@ class Gallery:
 
     def _write_loop(self) -> None:
         store = Store(self.paths.index_db)
-        indexer = Indexer(store, self._taggers or [], self.settings.batch_size,
+        assert self._taggers, "start() loads the taggers before the writer starts"
+        indexer = Indexer(store, self._taggers, self.settings.batch_size,
                           on_change=self._apply_change, gate=self._gate)
         next_recheck = time.monotonic() + self.settings.rescan_seconds
         try:

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from daemon.store import SparseTags
+from daemon.tagger import ModelUnavailable
 
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "centernet_coco80.onnx"
 NUM_DETECTOR_CLASSES = 80
@@ -39,8 +40,8 @@ KEEP_SCORE = 0.02
 # caches), and lets each photo keep its own aspect ratio.
 
 
-class DetectorError(Exception):
-    """The detector cannot run with these settings."""
+class DetectorError(ModelUnavailable):
+    """The detector cannot run with these settings; the message says why."""
 
 
 def detector_model_id(size: int) -> str:
@@ -136,6 +137,3 @@ def _best_detections(heatmap: np.ndarray, sizes: np.ndarray, input_width: int,
                       x + distances[..., 2], y + distances[..., 3]], axis=-1) / unit
     return np.concatenate([scores[..., None], boxes], axis=-1).astype(np.float32)
 
-
-def load_detector(size: int = DEFAULT_SIZE, threads: int = 1) -> Detector:
-    return Detector(size, threads)

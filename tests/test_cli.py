@@ -137,3 +137,14 @@ def test_eval_on_the_coco_photos_beats_the_seed(tmp_path: Path) -> None:
     assert ours["mean_p10"] >= 0.55
     assert ours["mean_p10"] >= seed["mean_p10"] + 0.10
     assert ours["mean_ap"] > seed["mean_ap"]
+
+
+def test_a_detector_size_the_network_cannot_take_is_a_clear_error(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "settings.toml").write_text("detector_size = 100\n", encoding="utf-8")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    result = run(home, "index", str(photos), check=False)
+    assert result.returncode == 2
+    assert "multiple of 32" in result.stderr and "Traceback" not in result.stderr
