@@ -27,8 +27,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=200)
     parser.add_argument("--model", default="efficientnet-lite0")
-    parser.add_argument("--threads", type=int, default=1, help="inference threads")
-    parser.add_argument("--workers", type=int, default=2, help="decode threads")
+    parser.add_argument("--threads", type=int, default=1, help="threads of one model run")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="threads that decode and tag photos")
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--detector-size", type=int, default=DEFAULT_SIZE)
     parser.add_argument("--no-detector", action="store_true", help="the ImageNet tagger alone")

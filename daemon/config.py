@@ -76,8 +76,8 @@ class Settings:
     folders: tuple[str, ...] = ()
     excludes: tuple[str, ...] = DEFAULT_EXCLUDES
     index_hidden: bool = False
-    threads: int = 1  # inference threads; two more threads decode photos meanwhile
-    batch_size: int = 8
+    threads: int = 1  # threads of one model run; two workers decode and tag side by side
+    batch_size: int = 8  # photos between pause/stop checks
     # The COCO-80 object detector beside the ImageNet tagger (people, giraffes, forks…).
     detector: bool = True
     detector_size: int = 384  # input side in pixels, a multiple of 32 (see daemon/detector.py)

@@ -25,7 +25,7 @@ MODEL_FILE = Path(__file__).resolve().parent / "models" / "centernet_coco80.onnx
 NUM_DETECTOR_CLASSES = 80
 # The long side of the detector's input in pixels (a multiple of 32). Measured on the 899
 # COCO photos with search (P@10 / AP, all and val2017) and bench/index_speed.py with both
-# models on 12 MP 4:3 JPEGs:
+# models on 12 MP 4:3 JPEGs (with the batched pipeline of the time: compare the ratios):
 #   padded to a square:     352 → 0.868 / 0.724, 0.791 / 0.721, 17.7 photos/s
 #                           384 → 0.871 / 0.740, 0.798 / 0.734, 14.6 photos/s
 #   padded to 32 (kept):    352 → 0.855 / 0.712, 0.781 / 0.713, 20.2 photos/s

@@ -1,8 +1,8 @@
-"""Decode -> tag -> write, batched and pipelined.
+"""Decode -> tag -> write, pipelined.
 
-Worker threads read, hash, decode and preprocess files (Pillow and numpy release the
-GIL); the calling thread runs the model on batches and is the only one that writes to
-the store. A file whose content the index already knows (renamed, moved, copied,
+Worker threads read, hash, decode, preprocess and tag files, one photo each at a time
+(Pillow, numpy and ONNX Runtime release the GIL); the calling thread is the only one that
+writes to the store. A file whose content the index already knows (renamed, moved, copied,
 touched) keeps or reuses its tags without a decode or a model run.
 
 Several taggers (the ImageNet tagger and the COCO detector) share one decode per photo;
@@ -19,8 +19,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
 
 from daemon.decode import DecodedPhoto, DecodeError, decode_bytes, hash_bytes, read_file
 from daemon.matrix import combine
@@ -63,8 +61,9 @@ class IndexReport:
 class _Prepared:
     identity: FileIdentity
     content_hash: str = ""
-    # model id -> preprocessed input, for the taggers that must run; empty: reuse tags
-    pixels: dict[str, np.ndarray] = field(default_factory=dict)
+    # model id -> the tags of the taggers that ran on it; empty: the tags can be reused
+    tags: dict[str, SparseTags] = field(default_factory=dict)
+    model_seconds: float = 0.0
     width: int = 0
     height: int = 0
     error: str | None = None
@@ -91,7 +90,6 @@ class Indexer:
         self._force = False
         self._known_hashes = {t.model_id: store.hashes_tagged_by(t.model_id)
                               for t in self.taggers}
-        self._model_pool = ThreadPoolExecutor(len(self.taggers), thread_name_prefix="tagger")
 
     @property
     def model(self) -> str:
@@ -129,7 +127,6 @@ class Indexer:
         started = time.perf_counter()
         report = IndexReport()
         gone_set = set(gone)
-        batch: list[_Prepared] = []
         done = 0
         self._force = force
         with ThreadPoolExecutor(self.workers, thread_name_prefix="decode") as pool:
@@ -140,19 +137,14 @@ class Indexer:
                 done += 1
                 if prepared.error is not None:
                     self._fail(prepared, report)
-                elif not prepared.pixels:
+                elif not prepared.tags:
                     self._reuse(prepared, gone_set, report)
                 else:
-                    batch.append(prepared)
-                if len(batch) >= self.batch_size:
-                    self._tag_batch(batch, report)
-                    batch = []
+                    self._write(prepared, report)
                 if progress is not None:
                     elapsed = time.perf_counter() - started
                     progress(Progress(done, len(files), report.tagged, len(report.failed),
                                       report.tagged / elapsed if elapsed > 0 else 0.0))
-            if batch:
-                self._tag_batch(batch, report)
         if not report.stopped:
             self._remove(gone_set, report)
         report.seconds = time.perf_counter() - started
@@ -161,11 +153,11 @@ class Indexer:
     # --- worker side -----------------------------------------------------------------
     def _prepare_all(self, pool: ThreadPoolExecutor,
                      files: list[FileIdentity]) -> Iterator[_Prepared | None]:
-        """Results in order; the decoders work up to two batches ahead of the model.
+        """Results in order, the workers up to two batches ahead of the writer; the gate is
+        asked once per batch.
 
-        With ONNX Runtime on one thread and two decode threads, decoding overlaps the
-        model run (measured on 2 cores, bench/index_speed.py: 35.7 photos/s, against 27.5
-        when decoding and inference took turns with two threads each)."""
+        Each worker decodes and tags whole photos, so both cores stay busy however the
+        work splits between decoding and the models (bench/index_speed.py)."""
         window = max(4, self.batch_size * 2)
         pending: deque[Future[_Prepared]] = deque()
         for index, identity in enumerate(files):
@@ -188,7 +180,7 @@ class Indexer:
             missing = self._missing_taggers(prepared.content_hash)
             if not missing:
                 return prepared  # tags can be reused: no decode needed
-            self._preprocess(prepared, decode_bytes(data), missing)
+            self._tag(prepared, decode_bytes(data), missing)
         except DecodeError as exc:
             prepared.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the index
@@ -201,10 +193,16 @@ class Indexer:
                 if self._force or content_hash not in self._known_hashes[t.model_id]]
 
     @staticmethod
-    def _preprocess(prepared: _Prepared, decoded: DecodedPhoto, taggers: list[Tagger]) -> None:
-        # One decode serves every tagger.
-        prepared.pixels = {t.model_id: t.preprocess(decoded.image) for t in taggers}
+    def _tag(prepared: _Prepared, decoded: DecodedPhoto, taggers: list[Tagger]) -> None:
+        """Run the taggers on one decoded photo (one decode serves them all)."""
         prepared.width, prepared.height = decoded.width, decoded.height
+        for tagger in taggers:
+            pixels = tagger.preprocess(decoded.image)
+            started = time.perf_counter()
+            scores = tagger.predict([pixels])[0]
+            prepared.model_seconds += time.perf_counter() - started
+            prepared.tags[tagger.model_id] = tagger.to_tags(scores, (decoded.width,
+                                                                     decoded.height))
 
     # --- writer side -----------------------------------------------------------------
     def _fail(self, prepared: _Prepared, report: IndexReport) -> None:
@@ -258,39 +256,20 @@ class Indexer:
             prepared.error = str(exc)
             self._fail(prepared, report)
             return
-        self._preprocess(prepared, decoded, list(self.taggers))
-        self._tag_batch([prepared], report)
+        self._tag(prepared, decoded, list(self.taggers))
+        self._write(prepared, report)
 
-    def _tag_batch(self, batch: list[_Prepared], report: IndexReport) -> None:
-        new_tags: list[dict[str, SparseTags]] = [{} for _ in batch]
-        started = time.perf_counter()
-
-        def run(tagger: Tagger) -> None:
-            rows = [i for i, p in enumerate(batch) if tagger.model_id in p.pixels]
-            if not rows:
-                return
-            scores = tagger.predict([batch[i].pixels[tagger.model_id] for i in rows])
-            for i, row in zip(rows, scores, strict=True):
-                new_tags[i][tagger.model_id] = tagger.to_tags(
-                    row, (batch[i].width, batch[i].height))
-
-        if len(self.taggers) == 1:
-            run(self.taggers[0])
-        else:
-            # Side by side, one core each (ONNX Runtime releases the GIL): 14.0 photos/s
-            # against 12.6 one after the other (bench/index_speed.py, detector at 384).
-            list(self._model_pool.map(run, self.taggers))
-        report.model_seconds += time.perf_counter() - started
-        for prepared, tags in zip(batch, new_tags, strict=True):
-            tags = self._with_known_tags(prepared, tags)
-            photo_id = self.store.put_photo(prepared.identity, prepared.content_hash,
-                                            prepared.width, prepared.height, tags)
-            for model in tags:
-                self._known_hashes[model].add(prepared.content_hash)
-            report.tagged += 1
-            if self.on_change:
-                self.on_change(photo_id, prepared.identity.path,
-                               self._combined(prepared.identity.path))
+    def _write(self, prepared: _Prepared, report: IndexReport) -> None:
+        tags = self._with_known_tags(prepared, dict(prepared.tags))
+        photo_id = self.store.put_photo(prepared.identity, prepared.content_hash,
+                                        prepared.width, prepared.height, tags)
+        for model in tags:
+            self._known_hashes[model].add(prepared.content_hash)
+        report.tagged += 1
+        report.model_seconds += prepared.model_seconds
+        if self.on_change:
+            self.on_change(photo_id, prepared.identity.path,
+                           self._combined(prepared.identity.path))
 
     def _with_known_tags(self, prepared: _Prepared,
                          tags: dict[str, SparseTags]) -> dict[str, SparseTags]:

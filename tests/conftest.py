@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -122,6 +123,7 @@ class FakeTagger:
 
     def __init__(self) -> None:
         self.predicted = 0
+        self._lock = threading.Lock()  # the indexer's workers call predict in parallel
 
     def to_tags(self, scores: np.ndarray, photo_size: tuple[int, int] | None = None
                 ) -> SparseTags:
@@ -132,7 +134,8 @@ class FakeTagger:
         return np.asarray(small, dtype=np.uint8).transpose(2, 0, 1).copy()
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        self.predicted += len(batch)
+        with self._lock:
+            self.predicted += len(batch)
         probs = np.full((len(batch), 1000), 0.1 / 999, np.float32)
         for row, pixels in enumerate(batch):
             probs[row, int(pixels.mean()) * 999 // 255] = 0.9
@@ -197,7 +200,9 @@ class Counting:
         self.preprocess = inner.preprocess
         self.to_tags = inner.to_tags
         self.predicted = 0
+        self._lock = threading.Lock()  # the indexer's workers call predict in parallel
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        self.predicted += len(batch)
+        with self._lock:
+            self.predicted += len(batch)
         return self.inner.predict(batch)
