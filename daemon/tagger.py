@@ -149,7 +149,8 @@ def _weights_key(name: str, weights_file: str | None) -> str:
         source = f"{path.name}:{stat.st_size}"
     else:
         source = "torchvision-default-weights"
-    return hashlib.sha1(f"{name}|{source}|v1".encode()).hexdigest()[:12]
+    # v2: static "same" padding (daemon.vision.with_static_padding).
+    return hashlib.sha1(f"{name}|{source}|v2".encode()).hexdigest()[:12]
 
 
 def exported_model(name: str, weights_file: str | None, cache_dir: Path) -> Path:

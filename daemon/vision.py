@@ -14,6 +14,7 @@ model in torch, which the tests use to check the export.
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import warnings
 from collections.abc import Sequence
@@ -145,13 +146,49 @@ def torch_tagger(name: str, weights_file: str | None = None, threads: int = 2) -
     return efficientnet_lite0(threads)
 
 
+def with_static_padding(module: torch.nn.Module, size: int = CROP) -> torch.nn.Module:
+    """A copy of the model for `size`×`size` inputs, its TensorFlow-style "same" padding
+    made static.
+
+    timm's Conv2dSame works out its padding from the input's shape on every call; in ONNX
+    that is a chain of Shape/Ceil/Pad ops before five of EfficientNet-Lite0's convolutions,
+    and ONNX Runtime has to leave its blocked layout around each. With the padding fixed
+    for the crop size the tagger always feeds, ONNX Runtime folds it into the convolutions:
+    the same logits, 25-30 % less time per photo (bench/index_speed.py)."""
+    from timm.layers.conv2d_same import Conv2dSame
+    from timm.layers.padding import pad_same_arg
+
+    module = copy.deepcopy(module).eval()
+    input_sizes: dict[str, tuple[int, int]] = {}
+    hooks = [layer.register_forward_pre_hook(
+        lambda _layer, inputs, name=name: input_sizes.__setitem__(name, inputs[0].shape[-2:]))
+        for name, layer in module.named_modules() if isinstance(layer, Conv2dSame)]
+    with torch.inference_mode():
+        module(torch.zeros(1, 3, size, size, dtype=torch.uint8))
+    for hook in hooks:
+        hook.remove()
+    for name, input_size in input_sizes.items():
+        parent_name, _, attribute = name.rpartition(".")
+        parent = module.get_submodule(parent_name)
+        same: Conv2dSame = getattr(parent, attribute)
+        conv = torch.nn.Conv2d(same.in_channels, same.out_channels, same.kernel_size,
+                               same.stride, 0, same.dilation, same.groups,
+                               same.bias is not None)
+        conv.load_state_dict(same.state_dict())
+        padding = pad_same_arg(list(input_size), list(same.weight.shape[-2:]),
+                               list(same.stride), list(same.dilation))
+        setattr(parent, attribute, torch.nn.Sequential(torch.nn.ZeroPad2d(padding), conv))
+    return module
+
+
 def export_onnx(tagger: TorchTagger, target: Path) -> None:
     """Write the model (uint8 pixels in, logits out) as ONNX, atomically."""
     example = torch.zeros(2, 3, CROP, CROP, dtype=torch.uint8)
+    module = with_static_padding(tagger.module)
     temporary = target.with_suffix(".tmp")
     with torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(tagger.module, example, str(temporary), input_names=["pixels"],
+        torch.onnx.export(module, example, str(temporary), input_names=["pixels"],
                           output_names=["logits"], opset_version=17, dynamo=False,
                           dynamic_axes={"pixels": {0: "batch"}, "logits": {0: "batch"}})
     temporary.replace(target)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 import torch
 from conftest import coco_with
@@ -13,7 +14,7 @@ from conftest import coco_with
 from daemon.config import model_id
 from daemon.decode import decode_photo
 from daemon.tagger import ModelUnavailable, load_tagger
-from daemon.vision import resnet50
+from daemon.vision import resnet50, with_static_padding
 
 CAT_CLASSES = set(range(281, 286))  # tabby, tiger cat, Persian, Siamese, Egyptian cat
 DOG_CLASSES = set(range(151, 269))
@@ -46,6 +47,25 @@ def test_onnx_export_matches_the_torch_model(tagger, torch_tagger) -> None:
     photos = coco_with("cat") + coco_with("bus")
     batch = np.stack([tagger.preprocess(decode_photo(p).image) for p in photos])
     np.testing.assert_allclose(tagger.predict(batch), torch_tagger.predict(batch), atol=2e-3)
+
+
+def test_static_padding_gives_the_same_logits(torch_tagger) -> None:
+    photos = coco_with("cat") + coco_with("bus")
+    batch = torch.from_numpy(np.stack([torch_tagger.preprocess(decode_photo(p).image)
+                                       for p in photos]))
+    static = with_static_padding(torch_tagger.module)
+    with torch.inference_mode():
+        torch.testing.assert_close(static(batch), torch_tagger.module(batch))
+
+
+def test_export_has_no_shape_dependent_padding(model_cache) -> None:
+    # The padding of the exported model is fixed, so ONNX Runtime folds it into the
+    # convolutions instead of working it out from the input's shape on every photo.
+    from daemon.tagger import exported_model
+
+    graph = onnx.load(str(exported_model("efficientnet-lite0", None, model_cache))).graph
+    ops = {node.op_type for node in graph.node}
+    assert "Conv" in ops and not ops & {"Shape", "Ceil"}, ops
 
 
 def test_export_is_cached(tmp_path, model_cache) -> None:
