@@ -34,7 +34,10 @@ import numpy as np
 
 INPUT = "tower_0/images"
 OUTPUTS = ("tower_0/keypoints", "tower_0/wh")  # heatmap (1, h/4, w/4, 80), box sizes
-OPSET = 13
+OPSET = 14  # HardSwish
+# TF.js stored the 1/6 of hard-swish as float16 (0.16662598); the network was trained
+# with 1/6, which is also what ONNX's HardSwish and HardSigmoid use.
+SIXTH_AS_FLOAT16 = np.float16(1 / 6)
 # What TF.js may fuse into a convolution after BiasAdd.
 ACTIVATIONS = {"Relu": "Relu", "Relu6": "Relu6", "Elu": "Elu", "Sigmoid": "Sigmoid",
                "Tanh": "Tanh"}
@@ -81,6 +84,8 @@ def build_graph_def(model_json: dict, weights: dict[str, np.ndarray]):  # noqa: 
     for node in source.node:
         if node.op == "Const" and node.name in weights:
             value = weights[node.name]
+            if value.dtype == np.float16 and value.size == 1 and value == SIXTH_AS_FLOAT16:
+                value = np.full(value.shape, 1 / 6, np.float32)
             dtype = tf.as_dtype(node.attr["dtype"].type).as_numpy_dtype
             new = graph.node.add()
             new.CopyFrom(node)
@@ -188,11 +193,90 @@ def to_onnx(graph_def, output: Path) -> None:  # noqa: ANN001
     model, _ = tf2onnx.convert.from_graph_def(
         graph_def, input_names=[f"{INPUT}:0"], output_names=[f"{o}:0" for o in OUTPUTS],
         opset=OPSET)
+    model = for_onnx_runtime(model)
     model = to_float16_initializers(model)
     model.doc_string = "CenterNet MobileNetV3 COCO-80 (see tools/convert_centernet.py)"
     onnx.checker.check_model(model)
     output.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(output))
+
+
+def for_onnx_runtime(model):  # noqa: ANN001, ANN201
+    """The same network in the ops ONNX Runtime runs fastest: hard-swish and hard-sigmoid
+    as single ops (fused into the convolutions before them), and the head's ×2
+    upsampling by constant scales instead of sizes computed from the input (so it runs in
+    ONNX Runtime's blocked NCHWc layout). Together about a fifth less time per photo."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+
+    def is_constant(name: str, value: float) -> bool:
+        array = constants.get(name)
+        return (array is not None and array.size == 1
+                and float(array.reshape(-1)[0]) == float(np.float32(value)))
+
+    producer = {output: node for node in graph.node for output in node.output}
+    users: dict[str, list] = {}
+    for node in graph.node:
+        for name in node.input:
+            users.setdefault(name, []).append(node)
+    replaced: dict[int, object] = {}  # id of the node to replace -> its replacement
+    dropped: set[int] = set()
+    for clip in (n for n in graph.node if n.op_type == "Clip"):
+        # relu6(x + 3): Add(x, 3) -> Clip(0, 6), then one Mul by 1/6 somewhere after it.
+        add = producer.get(clip.input[0])
+        if (add is None or add.op_type != "Add" or not is_constant(clip.input[1], 0)
+                or not is_constant(clip.input[2], 6) or len(users[clip.output[0]]) != 1):
+            continue
+        x = [name for name in add.input if not is_constant(name, 3)]
+        multiply = users[clip.output[0]][0]
+        if len(x) != 1 or multiply.op_type != "Mul":
+            continue
+        other = next(name for name in multiply.input if name != clip.output[0])
+        sixth = producer.get(other)
+        if is_constant(other, 1 / 6):  # relu6(x + 3) / 6: hard-sigmoid
+            replaced[id(multiply)] = helper.make_node(
+                "HardSigmoid", x, list(multiply.output), alpha=1 / 6, beta=0.5,
+                name=f"{multiply.name}/hard_sigmoid")
+        elif (sixth is not None and sixth.op_type == "Mul" and x[0] in sixth.input
+              and any(is_constant(name, 1 / 6) for name in sixth.input)):
+            # (x / 6) * relu6(x + 3): hard-swish
+            replaced[id(multiply)] = helper.make_node(
+                "HardSwish", x, list(multiply.output), name=f"{multiply.name}/hard_swish")
+            dropped.add(id(sixth))
+        else:
+            continue
+        dropped |= {id(add), id(clip)}
+    scales = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "upsample_x2")
+    graph.initializer.append(scales)
+    nodes = []
+    for node in graph.node:
+        if node.op_type == "Resize":  # its sizes are the input's × 2 (_dynamic_upsampling)
+            node.input[2] = scales.name
+            del node.input[3]
+        if id(node) not in dropped:
+            nodes.append(replaced.get(id(node), node))
+    del graph.node[:]
+    graph.node.extend(nodes)
+    _drop_unused(graph)
+    onnx.checker.check_model(model)
+    return model
+
+
+def _drop_unused(graph) -> None:  # noqa: ANN001
+    """Remove the nodes and initializers nothing reads any more."""
+    while True:
+        used = {name for node in graph.node for name in node.input}
+        used |= {output.name for output in graph.output}
+        unused = [node for node in graph.node if not set(node.output) & used]
+        if not unused:
+            break
+        for node in unused:
+            graph.node.remove(node)
+    for init in [i for i in graph.initializer if i.name not in used]:
+        graph.initializer.remove(init)
 
 
 def to_float16_initializers(model):  # noqa: ANN001, ANN201
