@@ -102,8 +102,7 @@ class Detector:
         its best detection's score and box (x1, y1, x2, y2 in units of `size`)."""
         found = []
         for pixels in batch:  # one at a time: the sizes differ, and it is faster here
-            heatmap, sizes = self._session.run(
-                None, {self._input: pixels[None].astype(np.float32)})
+            heatmap, sizes = self._session.run(None, {self._input: pixels[None]})
             found.append(_best_detections(heatmap, sizes, pixels.shape[1], self.size))
         return np.concatenate(found) if found else np.empty((0, NUM_DETECTOR_CLASSES, 5))
 
@@ -123,17 +122,17 @@ class Detector:
 
 def _best_detections(heatmap: np.ndarray, sizes: np.ndarray, input_width: int,
                      unit: int) -> np.ndarray:
-    """Heatmap (n, h, w, 80) + box sizes (n, h, w, 4) -> (n, 80, 5): per class the highest
+    """Heatmap (n, 80, h, w) + box sizes (n, 4, h, w) -> (n, 80, 5): per class the highest
     point of its heatmap (the best detection: always a peak) and the box around it, as
     TF.js's post-processing builds it (centre × stride ∓ the four distances)."""
-    n, height, width, classes = heatmap.shape
-    flat = heatmap.reshape(n, height * width, classes)
-    best = flat.argmax(axis=1)  # (n, classes): the cell of each class's best point
-    scores = np.take_along_axis(flat, best[:, None, :], axis=1)[:, 0]
+    n, classes, height, width = heatmap.shape
+    flat = heatmap.reshape(n, classes, height * width)  # each class's map contiguous
+    best = flat.argmax(axis=2)  # (n, classes): the cell of each class's best point
+    scores = np.take_along_axis(flat, best[..., None], axis=2)[..., 0]
     stride = input_width / width  # 4
     x, y = (best % width) * stride, (best // width) * stride
-    distances = sizes.reshape(n, height * width, 4)[np.arange(n)[:, None], best]
-    boxes = np.stack([x - distances[..., 0], y - distances[..., 1],
-                      x + distances[..., 2], y + distances[..., 3]], axis=-1) / unit
+    distances = np.take_along_axis(sizes.reshape(n, 4, 1, height * width),
+                                   best[:, None, :, None], axis=3)[..., 0]  # (n, 4, classes)
+    boxes = np.stack([x - distances[:, 0], y - distances[:, 1],
+                      x + distances[:, 2], y + distances[:, 3]], axis=-1) / unit
     return np.concatenate([scores[..., None], boxes], axis=-1).astype(np.float32)
-

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from badfiles import make_bad_corpus
 from conftest import clear_photo, coco_with
 from PIL import Image
 
+from daemon import decode
 from daemon.decode import DECODE_MIN_SIDE, DecodeError, decode_photo
 
 
@@ -58,6 +60,36 @@ def test_exif_orientation_is_applied(corpus: tuple[Path, dict[str, bool]]) -> No
         assert raw.width > raw.height
     assert decoded.height > decoded.width
     assert decoded.image.height > decoded.image.width
+
+
+@pytest.mark.parametrize(("mode", "orientation"), [("RGB", o) for o in range(1, 9)]
+                         + [("L", 1), ("L", 6)])
+def test_jpegs_decode_to_the_pixels_pillow_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 mode: str, orientation: int) -> None:
+    """JPEGs go through simplejpeg (faster); the photo comes out as Pillow decodes it,
+    turned upright by its EXIF orientation."""
+    photo = tmp_path / "photo.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    with Image.open(clear_photo("cat")) as source:
+        source.convert(mode).resize((1600, 1200)).save(photo, exif=exif, quality=90)
+    calls = []
+    real = decode.simplejpeg
+
+    class Counting:
+        @staticmethod
+        def decode_jpeg(*args: object, **kwargs: object) -> np.ndarray:
+            calls.append(1)
+            return real.decode_jpeg(*args, **kwargs)
+
+    monkeypatch.setattr(decode, "simplejpeg", Counting)
+    fast = decode_photo(photo)
+    assert calls == [1]
+    monkeypatch.setattr(decode, "simplejpeg", None)
+    pillow = decode_photo(photo)
+    assert (fast.width, fast.height) == (pillow.width, pillow.height)
+    assert fast.image.mode == "RGB" and fast.image.size == pillow.image.size
+    np.testing.assert_array_equal(np.asarray(fast.image), np.asarray(pillow.image))
 
 
 @pytest.mark.parametrize(("name", "reason"), [

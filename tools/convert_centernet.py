@@ -34,6 +34,11 @@ import numpy as np
 
 INPUT = "tower_0/images"
 OUTPUTS = ("tower_0/keypoints", "tower_0/wh")  # heatmap (1, h/4, w/4, 80), box sizes
+# What the ONNX model takes and gives: uint8 RGB (n, h, w, 3) in; out the class heatmap
+# (n, 80, h/4, w/4) and the box sizes (n, 4, h/4, w/4), channels first, so each class's
+# map is contiguous (finding its best point is then a fast argmax).
+ONNX_INPUT = "pixels"
+ONNX_OUTPUTS = ("heatmap", "box_sizes")
 OPSET = 14  # HardSwish
 # TF.js stored the 1/6 of hard-swish as float16 (0.16662598); the network was trained
 # with 1/6, which is also what ONNX's HardSwish and HardSigmoid use.
@@ -194,6 +199,7 @@ def to_onnx(graph_def, output: Path) -> None:  # noqa: ANN001
         graph_def, input_names=[f"{INPUT}:0"], output_names=[f"{o}:0" for o in OUTPUTS],
         opset=OPSET)
     model = for_onnx_runtime(model)
+    model = with_product_interface(model)
     model = to_float16_initializers(model)
     model.doc_string = "CenterNet MobileNetV3 COCO-80 (see tools/convert_centernet.py)"
     onnx.checker.check_model(model)
@@ -265,6 +271,38 @@ def for_onnx_runtime(model):  # noqa: ANN001, ANN201
     return model
 
 
+def with_product_interface(model):  # noqa: ANN001, ANN201
+    """uint8 pixels in (cast inside: no float copy of the photo in Python), and the two
+    outputs channels first (the layout ONNX Runtime computes them in: no transpose)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = model.graph
+    (source,) = graph.input
+    internal = source.name
+    graph.node.insert(0, helper.make_node("Cast", [ONNX_INPUT], [internal], to=TensorProto.FLOAT,
+                                          name="pixels_to_float"))
+    graph.input.remove(source)
+    graph.input.append(helper.make_tensor_value_info(
+        ONNX_INPUT, TensorProto.UINT8, ["batch", "height", "width", 3]))
+    producer = {output: node for node in graph.node for output in node.output}
+    outputs = []
+    for old, name, channels in zip(list(graph.output), ONNX_OUTPUTS, (80, 4), strict=True):
+        transpose = producer[old.name]
+        perm = [a.ints for a in transpose.attribute if a.name == "perm"][0]
+        if transpose.op_type != "Transpose" or list(perm) != [0, 2, 3, 1]:
+            raise SystemExit(f"{old.name}: expected a transpose to channels last")
+        before = producer[transpose.input[0]]
+        before.output[list(before.output).index(transpose.input[0])] = name
+        graph.node.remove(transpose)
+        outputs.append(helper.make_tensor_value_info(
+            name, TensorProto.FLOAT, ["batch", channels, "grid_height", "grid_width"]))
+    del graph.output[:]
+    graph.output.extend(outputs)
+    onnx.checker.check_model(model)
+    return model
+
+
 def _drop_unused(graph) -> None:  # noqa: ANN001
     """Remove the nodes and initializers nothing reads any more."""
     while True:
@@ -309,14 +347,19 @@ def check_against_tensorflow(graph_def, onnx_file: Path) -> float:  # noqa: ANN0
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
-    image = rng.integers(0, 256, (1, 512, 512, 3)).astype(np.float32)
+    image = rng.integers(0, 256, (1, 512, 384, 3)).astype(np.uint8)
     with tf.Graph().as_default() as graph:
         tf.compat.v1.import_graph_def(graph_def, name="")
         with tf.compat.v1.Session(graph=graph) as session:
-            expected = session.run(f"{OUTPUTS[0]}:0", {f"{INPUT}:0": image})
+            expected = session.run([f"{name}:0" for name in OUTPUTS],
+                                   {f"{INPUT}:0": image.astype(np.float32)})
     session = ort.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
-    actual = session.run(None, {session.get_inputs()[0].name: image})[0]
-    return float(np.abs(expected - actual).max())
+    actual = session.run(list(ONNX_OUTPUTS), {ONNX_INPUT: image})
+    # TensorFlow gives channels last, the ONNX model channels first. The box sizes are in
+    # pixels (up to a few hundred), so compare them relative to their range.
+    heatmap = np.abs(expected[0] - actual[0].transpose(0, 2, 3, 1)).max()
+    sizes = np.abs(expected[1] - actual[1].transpose(0, 2, 3, 1)).max() / np.abs(expected[1]).max()
+    return float(max(heatmap, sizes))
 
 
 def main(argv: list[str] | None = None) -> int:
