@@ -267,8 +267,56 @@ def for_onnx_runtime(model):  # noqa: ANN001, ANN201
     del graph.node[:]
     graph.node.extend(nodes)
     _drop_unused(graph)
+    _pad_narrow_depthwise(graph)
     onnx.checker.check_model(model)
     return model
+
+
+def _pad_narrow_depthwise(graph, multiple: int = 8) -> None:  # noqa: ANN001
+    """Give the head's narrow depthwise convolutions (18 and 22 channels) zero channels up
+    to a multiple of 8: 1×1 conv -> ReLU -> depthwise -> 1×1 conv computes the same with
+    the extra channels all zero, but runs in ONNX Runtime's blocked layout instead of its
+    slow generic path (and the concatenations after it stay blocked too)."""
+    from onnx import numpy_helper
+
+    initializers = {init.name: init for init in graph.initializer}
+    producer = {output: node for node in graph.node for output in node.output}
+    users: dict[str, list] = {}
+    for node in graph.node:
+        for name in node.input:
+            users.setdefault(name, []).append(node)
+
+    def weights(node, index: int) -> np.ndarray:  # noqa: ANN001
+        return numpy_helper.to_array(initializers[node.input[index]])
+
+    def replace(node, index: int, array: np.ndarray) -> None:  # noqa: ANN001
+        initializers[node.input[index]].CopyFrom(
+            numpy_helper.from_array(array.astype(np.float32), node.input[index]))
+
+    for depthwise in [n for n in graph.node if n.op_type == "Conv"]:
+        group = next((a.i for a in depthwise.attribute if a.name == "group"), 1)
+        if group == 1 or group % multiple == 0 or weights(depthwise, 1).shape[0] != group:
+            continue
+        relu = producer.get(depthwise.input[0])
+        expand = producer.get(relu.input[0]) if relu is not None else None
+        after = users.get(depthwise.output[0], [])
+        if (relu is None or relu.op_type != "Relu" or expand is None
+                or expand.op_type != "Conv" or len(users[expand.output[0]]) != 1
+                or len(users[relu.output[0]]) != 1 or len(after) != 1
+                or after[0].op_type != "Conv" or len(expand.input) < 3):
+            continue
+        extra = -group % multiple
+        for node, axis in ((expand, 0), (depthwise, 0), (after[0], 1)):
+            array = weights(node, 1)
+            padding = [(0, 0)] * array.ndim
+            padding[axis] = (0, extra)
+            replace(node, 1, np.pad(array, padding))
+        for node in (expand, depthwise):
+            if len(node.input) > 2:  # the bias
+                replace(node, 2, np.pad(weights(node, 2), (0, extra)))
+        for attribute in depthwise.attribute:
+            if attribute.name == "group":
+                attribute.i = group + extra
 
 
 def with_product_interface(model):  # noqa: ANN001, ANN201
