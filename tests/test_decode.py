@@ -62,17 +62,20 @@ def test_exif_orientation_is_applied(corpus: tuple[Path, dict[str, bool]]) -> No
     assert decoded.image.height > decoded.image.width
 
 
-@pytest.mark.parametrize(("mode", "orientation"), [("RGB", o) for o in range(1, 9)]
-                         + [("L", 1), ("L", 6)])
+@pytest.mark.parametrize(("mode", "orientation", "options"),
+                         [("RGB", o, {}) for o in range(1, 9)]
+                         + [("L", 1, {}), ("L", 6, {}), ("RGB", 1, {"progressive": True}),
+                            ("RGB", 1, {"subsampling": 0}), ("RGB", 1, {"subsampling": 1})])
 def test_jpegs_decode_to_the_pixels_pillow_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 mode: str, orientation: int) -> None:
+                                                 mode: str, orientation: int,
+                                                 options: dict[str, object]) -> None:
     """JPEGs go through simplejpeg (faster); the photo comes out as Pillow decodes it,
     turned upright by its EXIF orientation."""
     photo = tmp_path / "photo.jpg"
     exif = Image.Exif()
     exif[0x0112] = orientation
     with Image.open(clear_photo("cat")) as source:
-        source.convert(mode).resize((1600, 1200)).save(photo, exif=exif, quality=90)
+        source.convert(mode).resize((1600, 1200)).save(photo, exif=exif, quality=90, **options)
     calls = []
     real = decode.simplejpeg
 
