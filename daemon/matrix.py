@@ -70,6 +70,11 @@ class MatrixSnapshot:
                                   minlength=n)
         return scores.astype(np.float32)
 
+    def has_classes_from(self, first: int) -> bool:
+        """Whether any photo has a tag in classes first.. (e.g. from the detector)."""
+        pointers = self.columns.pointers
+        return bool(pointers[-1] > pointers[first] or (self.delta_classes >= first).any())
+
     def max_product(self, relevance: np.ndarray) -> np.ndarray:
         """Per row: max over its classes of probability × relevance[class] (the seed's rule)."""
         best = np.zeros(self.num_rows, np.float32)
@@ -191,6 +196,11 @@ class TagMatrix:
 
     def weighted_sum(self, relevance: np.ndarray) -> np.ndarray:
         return self.snapshot().weighted_sum(relevance)
+
+    def has_classes_from(self, first: int) -> bool:
+        """Whether any photo has a tag in classes first.. (e.g. from the detector)."""
+        pointers = self.columns.pointers
+        return bool(pointers[-1] > pointers[first] or (self.delta_classes >= first).any())
 
     def max_product(self, relevance: np.ndarray) -> np.ndarray:
         return self.snapshot().max_product(relevance)

@@ -268,8 +268,8 @@ def concept_scores(snapshot: MatrixSnapshot, relevance: np.ndarray) -> np.ndarra
     scores = snapshot.weighted_sum(imagenet)
     detector = relevance.copy()
     detector[:DETECTOR_OFFSET] = 0
-    if not detector.any():
-        return scores
+    if not detector.any() or not snapshot.has_classes_from(DETECTOR_OFFSET):
+        return scores  # no detector in this index (detector = false): ImageNet counts in full
     found = snapshot.max_product(detector)
     found[found < DETECTION_FLOOR] = 0.0
     weighted = IMAGENET_WEIGHT_BESIDE_DETECTOR * np.minimum(scores, 1.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from daemon.matrix import TagMatrix
 from daemon.store import SparseTags
@@ -71,6 +72,20 @@ def test_phrase_is_matched_as_one_concept(engine) -> None:
 def test_weak_matches_fall_under_the_cut_off(engine) -> None:
     matrix = _matrix({"cat.jpg": {TABBY: 0.8}, "barely.jpg": {TABBY: 0.001, SCHOOL_BUS: 0.9}})
     assert _paths(engine.search("кошка", matrix)) == ["cat.jpg"]
+
+
+def test_without_a_detector_imagenet_scores_count_in_full(engine) -> None:
+    # «кошка» also names COCO's cat; beside detections the ImageNet score is weighted
+    # 0.3, but an index made with `detector = false` has none, so it counts in full.
+    rows = {"cat.jpg": {TABBY: 0.6}, "faint.jpg": {TABBY: 0.02, SCHOOL_BUS: 0.9}}
+    response = engine.search("кошка", _matrix(rows))
+    assert _paths(response) == ["cat.jpg", "faint.jpg"]
+    assert response.results[0].score == pytest.approx(0.6, abs=1e-3)
+    coco_car = 1000 + 2
+    rows["car.jpg"] = {coco_car: 0.9}  # the index has detections now
+    response = engine.search("кошка", _matrix(rows))
+    assert _paths(response) == ["cat.jpg"]  # 0.3 × 0.02 is under the cut-off
+    assert response.results[0].score == pytest.approx(0.3 * 0.6, abs=1e-3)
 
 
 def test_results_explain_why(engine) -> None:
