@@ -6,7 +6,7 @@ on COCO finds them. Its model (CenterNet, MobileNetV3) ships inside the package 
 
 A photo's score for a class is the highest point of that class's heatmap: the score of
 its best detection, kept with that detection's box (for the popup). The photo is resized
-keeping its aspect ratio and padded to a square (stretching turned a cat into a dog).
+keeping its aspect ratio (stretching turned a cat into a dog) and padded to multiples of 32.
 """
 
 from __future__ import annotations

@@ -198,9 +198,7 @@ class TagMatrix:
         return self.snapshot().weighted_sum(relevance)
 
     def has_classes_from(self, first: int) -> bool:
-        """Whether any photo has a tag in classes first.. (e.g. from the detector)."""
-        pointers = self.columns.pointers
-        return bool(pointers[-1] > pointers[first] or (self.delta_classes >= first).any())
+        return self.snapshot().has_classes_from(first)
 
     def max_product(self, relevance: np.ndarray) -> np.ndarray:
         return self.snapshot().max_product(relevance)

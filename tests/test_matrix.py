@@ -101,3 +101,15 @@ def test_changes_after_the_column_copy_are_read_from_the_delta() -> None:
         assert matrix.snapshot().columns.num_rows == 205
     finally:
         matrix_module.MIN_DELTA_BEFORE_REBUILD = original
+
+
+def test_tells_whether_any_photo_has_detector_classes() -> None:
+    # Search weighs ImageNet scores differently when the index holds detections.
+    matrix = _matrix_of(_random_rows(np.random.default_rng(3), 50))
+    assert not matrix.has_classes_from(1000)
+    matrix.snapshot()  # column copy without detections
+    person = SparseTags(np.array([5, 1000], np.uint16), np.array([0.4, 0.9], np.float32))
+    matrix.put(50, "/p/50.jpg", person)  # arrives after the copy: in the delta
+    assert matrix.snapshot().delta_rows.size and matrix.has_classes_from(1000)
+    matrix.remove(50)
+    assert not matrix.has_classes_from(1000)
