@@ -133,7 +133,12 @@ class OnnxTagger:
         return sparsify(scores)
 
 
-def _weights_key(name: str, weights_file: str | None) -> str:
+# The export's format: v2 has static "same" padding (daemon.vision.with_static_padding).
+EXPORT_VERSION = "v2"
+OLDER_EXPORT_VERSIONS = ("v1",)
+
+
+def _weights_key(name: str, weights_file: str | None, version: str = EXPORT_VERSION) -> str:
     """What the exported file depends on: the model and the weights it was made from."""
     if weights_file:
         path = Path(weights_file).expanduser()
@@ -149,15 +154,16 @@ def _weights_key(name: str, weights_file: str | None) -> str:
         source = f"{path.name}:{stat.st_size}"
     else:
         source = "torchvision-default-weights"
-    # v2: static "same" padding (daemon.vision.with_static_padding).
-    return hashlib.sha1(f"{name}|{source}|v2".encode()).hexdigest()[:12]
+    return hashlib.sha1(f"{name}|{source}|{version}".encode()).hexdigest()[:12]
 
 
 def exported_model(name: str, weights_file: str | None, cache_dir: Path) -> Path:
     """The ONNX file of a model, exported by a child process on first use."""
     if name not in MODEL_IDS:
         raise ModelUnavailable(f"unknown model {name!r}; choose one of: {', '.join(MODEL_IDS)}")
-    target = cache_dir / "models" / f"{MODEL_IDS[name]}-{_weights_key(name, weights_file)}.onnx"
+    target = _export_file(cache_dir, name, weights_file, EXPORT_VERSION)
+    for version in OLDER_EXPORT_VERSIONS:  # ~18 MB each that nothing reads any more
+        _export_file(cache_dir, name, weights_file, version).unlink(missing_ok=True)
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -171,6 +177,11 @@ def exported_model(name: str, weights_file: str | None, cache_dir: Path) -> Path
         raise ModelUnavailable(message.removeprefix("error: ") or
                                f"could not export {name} (exit {result.returncode})")
     return target
+
+
+def _export_file(cache_dir: Path, name: str, weights_file: str | None, version: str) -> Path:
+    key = _weights_key(name, weights_file, version)
+    return cache_dir / "models" / f"{MODEL_IDS[name]}-{key}.onnx"
 
 
 def load_taggers(settings: Settings, cache_dir: Path | None = None) -> list[Tagger]:

@@ -76,6 +76,19 @@ def test_export_is_cached(tmp_path, model_cache) -> None:
     assert exported_model("efficientnet-lite0", None, model_cache) == first
 
 
+def test_exports_of_older_versions_are_removed(model_cache) -> None:
+    from daemon.tagger import _export_file, exported_model
+
+    current = exported_model("efficientnet-lite0", None, model_cache)
+    older = _export_file(model_cache, "efficientnet-lite0", None, "v1")
+    other = model_cache / "models" / "resnet50-0123456789ab.onnx"  # another model's
+    older.write_bytes(b"an export an older version made")
+    other.write_bytes(b"kept")
+    assert exported_model("efficientnet-lite0", None, model_cache) == current
+    assert not older.exists() and current.is_file() and other.read_bytes() == b"kept"
+    other.unlink()
+
+
 def test_resnet50_missing_weights_file_fails_before_any_export(tmp_path) -> None:
     with pytest.raises(ModelUnavailable, match="weights file not found"):
         load_tagger("resnet50", str(tmp_path / "missing.pth"), cache_dir=tmp_path)
