@@ -77,8 +77,9 @@ def decode_photo(path: Path) -> DecodedPhoto:
     return decode_bytes(data)
 
 
-def decode_bytes(data: bytes) -> DecodedPhoto:
-    content_hash = hash_bytes(data)
+def decode_bytes(data: bytes, content_hash: str | None = None) -> DecodedPhoto:
+    """Decode a file's bytes; content_hash: hash_bytes(data) where the caller has it."""
+    content_hash = content_hash or hash_bytes(data)
     with warnings.catch_warnings():
         # Pillow warns, then errors, on huge images; we want the error, with our limit.
         warnings.simplefilter("error", Image.DecompressionBombWarning)

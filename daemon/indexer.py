@@ -180,7 +180,7 @@ class Indexer:
             missing = self._missing_taggers(prepared.content_hash)
             if not missing:
                 return prepared  # tags can be reused: no decode needed
-            self._tag(prepared, decode_bytes(data), missing)
+            self._tag(prepared, decode_bytes(data, prepared.content_hash), missing)
         except DecodeError as exc:
             prepared.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the index
