@@ -74,6 +74,18 @@ def test_letterbox_keeps_the_aspect_ratio_and_pads_to_multiples_of_32() -> None:
     assert tall.shape == (64, 32, 3)
 
 
+def test_letterbox_averages_when_shrinking_and_blends_when_enlarging() -> None:
+    stripes = np.zeros((128, 256, 3), np.uint8)
+    stripes[:, ::2] = 255  # one-pixel black and white columns
+    shrunk = Letterbox(128)(Image.fromarray(stripes))
+    assert np.abs(shrunk.astype(int) - 128).max() <= 1  # each pair of columns averaged
+    halves = np.zeros((2, 4, 3), np.uint8)
+    halves[:, 2:] = 240
+    enlarged = Letterbox(64)(Image.fromarray(halves))[:32, :, 0]
+    between = (enlarged > 20) & (enlarged < 220)
+    assert between.any(axis=1).all()  # a soft edge in every row, not blocks
+
+
 def test_tags_keep_only_real_detections_best_first(detector: Detector) -> None:
     scores = np.zeros((80, 5), np.float32)
     scores[[0, 15, 40], 0] = [0.9, 0.5, KEEP_SCORE / 2]
