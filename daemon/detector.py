@@ -62,7 +62,7 @@ class Letterbox:
         width, height = image.size
         scale = self.size / max(width, height)
         # Shrinking: an area average (box), a third cheaper than bilinear and as good for
-        # the detector (eval: P@10 / AP 0.864 / 0.724, val 0.794 / 0.721 against 0.863 /
+        # the detector (eval: P@10 / AP 0.864 / 0.724, val 0.794 / 0.722 against 0.863 /
         # 0.722, 0.786 / 0.720); enlarging a small photo: bilinear, box would make blocks.
         resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
         resized = image.resize((max(1, round(width * scale)), max(1, round(height * scale))),
