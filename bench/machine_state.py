@@ -5,7 +5,7 @@
 On the shared 2-core machine the benchmarks run on, one ONNX Runtime run of the classifier
 on a fixed input takes either ~13 ms or ~17 ms, switching every few seconds with nothing
 else running here (a neighbour on the host, not this code). Every figure of the other
-benchmarks moves with it, so run this beside them to know which machine they measured.
+benchmarks moves with it; this shows by how much, right now.
 """
 
 from __future__ import annotations
