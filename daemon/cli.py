@@ -91,7 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="measure search quality on labelled photos")
     evaluate.add_argument("--photos", type=Path, required=True)
     evaluate.add_argument("--labels", type=Path, required=True)
-    evaluate.add_argument("--queries", type=Path, required=True)
+    evaluate.add_argument("--queries", type=Path, required=True, action="append",
+                          help="queries file (repeat for several: the photos are indexed once)")
+    evaluate.add_argument("--captions", type=Path,
+                          help="captions.json, for queries judged by captions")
     evaluate.add_argument("--json", type=Path, dest="json_out", help="write the figures here")
     evaluate.add_argument("--only", type=Path,
                           help="a list of photo file names (one per line) to evaluate on")

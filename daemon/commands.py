@@ -254,13 +254,16 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings, db: Path, paths: P
 
 def cmd_eval(args: argparse.Namespace, settings: Settings, db: Path | None,
              paths: Paths) -> int:
-    from daemon.evaluate import run_eval
+    from daemon.evaluate import run_evals
 
-    report = run_eval(args.photos, args.labels, args.queries, settings,
-                      db=args.db, only=args.only)
-    _print(report.table())
+    reports = run_evals(args.photos, args.labels, args.queries, settings,
+                        db=args.db, only=args.only, captions_file=args.captions)
+    for report in reports:
+        _print(f"== {report.name}")
+        _print(report.table())
     if args.json_out:
-        args.json_out.write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=1),
+        data = reports[0].as_json() if len(reports) == 1 else [r.as_json() for r in reports]
+        args.json_out.write_text(json.dumps(data, ensure_ascii=False, indent=1),
                                  encoding="utf-8")
         _print(f"wrote {args.json_out}")
     return 0

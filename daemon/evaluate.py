@@ -4,11 +4,20 @@ Metrics as ../shared/data/coco/queries.json defines them: P@10 = relevant photos
 the first 10 results / min(10, relevant photos); FR = rank of the first relevant result
 (None when none is found); AP = average precision over the whole result list, with the
 relevant photos never returned counting as misses.
+
+Two kinds of relevance:
+- by COCO labels (queries.json): `any` / `all` of some categories, and `none` of others
+  (negation: «собака без людей» wants dogs and no person);
+- by COCO captions (captions.json, for scenes and activities): a photo is relevant when at
+  least `min_captions` of its captions mention, for every group of `words`, one of the
+  group's terms as whole words. Only the captioned photos are ranked for these queries.
+A query with no relevant photo among those ranked is listed, not averaged.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import tempfile
 from dataclasses import dataclass, field
@@ -33,11 +42,24 @@ class QueryScore:
     fr: int | None
     ap: float
     relevant: int
+    kind: str = ""
+    returned: int = 0  # photos the method returned
 
 
 @dataclass
 class MethodScore:
-    queries: list[QueryScore] = field(default_factory=list)
+    queries: list[QueryScore] = field(default_factory=list)  # those with relevant photos
+    no_relevant: list[str] = field(default_factory=list)  # queries nothing is relevant to
+
+    def add(self, score: QueryScore) -> None:
+        if score.relevant:
+            self.queries.append(score)
+        else:
+            self.no_relevant.append(score.q)
+
+    @property
+    def returned_nothing(self) -> list[str]:
+        return [q.q for q in self.queries if q.returned == 0]
 
     @property
     def mean_p10(self) -> float:
@@ -56,10 +78,18 @@ class MethodScore:
         ranks = [q.fr for q in self.queries if q.fr is not None]
         return statistics.median(ranks) if ranks else None
 
+    def by_kind(self) -> dict[str, MethodScore]:
+        kinds: dict[str, MethodScore] = {}
+        for q in self.queries:
+            kinds.setdefault(q.kind, MethodScore()).queries.append(q)
+        return kinds
+
     def as_json(self) -> dict[str, object]:
         return {"mean_p10": round(self.mean_p10, 4), "mean_ap": round(self.mean_ap, 4),
                 "median_fr": self.median_fr, "found": self.found,
-                "queries": [{"q": q.q, "p10": round(q.p10, 4), "fr": q.fr, "ap": round(q.ap, 4)}
+                "returned_nothing": self.returned_nothing,
+                "queries": [{"q": q.q, "p10": round(q.p10, 4), "fr": q.fr, "ap": round(q.ap, 4),
+                             "relevant": q.relevant, "returned": q.returned}
                             for q in self.queries]}
 
 
@@ -67,10 +97,12 @@ class MethodScore:
 class EvalReport:
     ours: MethodScore
     seed: MethodScore
-    photos: int
+    photos: int  # photos ranked
+    name: str = ""  # the queries file
 
     def as_json(self) -> dict[str, object]:
-        return {"photos": self.photos, "ours": self.ours.as_json(), "seed": self.seed.as_json()}
+        return {"queries_file": self.name, "photos": self.photos, "ours": self.ours.as_json(),
+                "seed": self.seed.as_json(), "no_relevant_photo": self.ours.no_relevant}
 
     def table(self) -> str:
         lines = [f"{'query':28s} {'rel':>4s} | {'P@10':>5s} {'FR':>4s} {'AP':>5s} | "
@@ -84,8 +116,22 @@ class EvalReport:
             f"{'MEAN over ' + str(len(ours.queries)) + ' queries':33s} | "
             f"{ours.mean_p10:5.3f} {_rank(ours.median_fr):>4s} {ours.mean_ap:5.3f} | "
             f"{seed.mean_p10:9.3f} {_rank(seed.median_fr):>4s} {seed.mean_ap:5.3f}")
+        kinds = ours.by_kind()
+        if len(kinds) > 1:
+            seed_kinds = seed.by_kind()
+            for kind, score in kinds.items():
+                other = seed_kinds[kind]
+                lines.append(f"{'  ' + (kind or '-') + ' (' + str(len(score.queries)) + ')':33s} | "
+                             f"{score.mean_p10:5.3f} {_rank(score.median_fr):>4s} "
+                             f"{score.mean_ap:5.3f} | {other.mean_p10:9.3f} "
+                             f"{_rank(other.median_fr):>4s} {other.mean_ap:5.3f}")
         lines.append(f"photos: {self.photos}; queries with a relevant result: ours "
                      f"{self.ours.found}, seed {self.seed.found} (FR column of MEAN = median)")
+        lines.append("returned nothing: ours "
+                     f"{', '.join(ours.returned_nothing) or 'none'}; seed "
+                     f"{', '.join(seed.returned_nothing) or 'none'}")
+        if ours.no_relevant:
+            lines.append(f"no relevant photo (not averaged): {', '.join(ours.no_relevant)}")
         return "\n".join(lines)
 
 
@@ -93,7 +139,8 @@ def _rank(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
 
 
-def score_ranking(query: str, ranking: list[str], relevant: set[str]) -> QueryScore:
+def score_ranking(query: str, ranking: list[str], relevant: set[str],
+                  kind: str = "") -> QueryScore:
     hits = 0
     precision_sum = 0.0
     first: int | None = None
@@ -106,36 +153,81 @@ def score_ranking(query: str, ranking: list[str], relevant: set[str]) -> QuerySc
     top10 = sum(1 for name in ranking[:10] if name in relevant)
     denominator = min(10, len(relevant))
     return QueryScore(query, top10 / denominator if denominator else 0.0, first,
-                      precision_sum / len(relevant) if relevant else 0.0, len(relevant))
+                      precision_sum / len(relevant) if relevant else 0.0, len(relevant),
+                      kind, len(ranking))
 
 
 def relevant_photos(query: dict, labels: dict[str, list[str]]) -> set[str]:
+    excluded = set(query.get("none", ()))
     if "all" in query:
         need = set(query["all"])
-        return {name for name, cats in labels.items() if need <= set(cats)}
-    wanted = set(query["any"])
-    return {name for name, cats in labels.items() if wanted & set(cats)}
+        found = {name for name, cats in labels.items() if need <= set(cats)}
+    else:
+        wanted = set(query["any"])
+        found = {name for name, cats in labels.items() if wanted & set(cats)}
+    return {name for name in found if not excluded & set(labels[name])}
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+(?:-[a-z]+)*", text.lower())
+
+
+def caption_mentions(caption: str, groups: list[list[str]]) -> bool:
+    """Whether the caption has, for every group, one of its terms as whole words."""
+    words = _words(caption)
+    padded = " " + " ".join(words) + " "
+    return all(any(" " + " ".join(_words(term)) + " " in padded for term in group)
+               for group in groups)
+
+
+def caption_relevant(query: dict, captions: dict[str, list[str]], min_captions: int) -> set[str]:
+    return {name for name, texts in captions.items()
+            if sum(caption_mentions(text, query["words"]) for text in texts) >= min_captions}
 
 
 def evaluate(matrix: TagMatrix, engine: QueryEngine, seed: SeedMethod, queries: list[dict],
-             labels: dict[str, list[str]]) -> EvalReport:
+             labels: dict[str, list[str]], captions: dict[str, list[str]] | None = None,
+             min_captions: int = 2, name: str = "") -> EvalReport:
+    """Label-judged queries rank every photo; caption-judged ones (with `words`) only the
+    captioned photos, judged by `captions`."""
     names = [Path(p).name for p in matrix.paths]
     alive_labels = {n: labels.get(n, []) for n in names}
+    captioned = {n: captions[n] for n in names if captions and n in captions}
+    by_captions = any("words" in q for q in queries)
+    if by_captions and not captioned:
+        raise ValueError(f"{name or 'queries'}: caption-judged queries need --captions with "
+                         "captions of the indexed photos")
+    ranked = set(captioned) if by_captions else set(names)
     ours, baseline = MethodScore(), MethodScore()
     for query in queries:
-        relevant = relevant_photos(query, alive_labels)
+        if "words" in query:
+            relevant = caption_relevant(query, captioned, min_captions)
+        else:
+            relevant = relevant_photos(query, alive_labels)
+        kind = query.get("kind", "")
         response = engine.search(query["q"], matrix, limit=None)
-        ours.queries.append(
-            score_ranking(query["q"], [Path(r.path).name for r in response.results], relevant))
+        ranking = [n for n in (Path(r.path).name for r in response.results) if n in ranked]
+        ours.add(score_ranking(query["q"], ranking, relevant, kind))
         rows = seed.rank(query["q"], matrix)
-        baseline.queries.append(score_ranking(query["q"], [names[r] for r in rows], relevant))
-    return EvalReport(ours, baseline, len(names))
+        seed_ranking = [names[r] for r in rows if names[r] in ranked]
+        baseline.add(score_ranking(query["q"], seed_ranking, relevant, kind))
+    return EvalReport(ours, baseline, len(ranked), name)
 
 
 def run_eval(photos: Path, labels_file: Path, queries_file: Path, settings: Settings,
-             db: Path | None = None, only: Path | None = None) -> EvalReport:
+             db: Path | None = None, only: Path | None = None,
+             captions_file: Path | None = None) -> EvalReport:
+    return run_evals(photos, labels_file, [queries_file], settings, db, only, captions_file)[0]
+
+
+def run_evals(photos: Path, labels_file: Path, queries_files: list[Path], settings: Settings,
+              db: Path | None = None, only: Path | None = None,
+              captions_file: Path | None = None) -> list[EvalReport]:
+    """Index the photos once, then one report per queries file."""
     labels: dict[str, list[str]] = json.loads(labels_file.read_text(encoding="utf-8"))
-    queries = json.loads(queries_file.read_text(encoding="utf-8"))["queries"]
+    captions = (json.loads(captions_file.read_text(encoding="utf-8"))
+                if captions_file else None)
+    query_sets = [json.loads(path.read_text(encoding="utf-8")) for path in queries_files]
     with tempfile.TemporaryDirectory(prefix="smart-gallery-eval-") as tmp:
         index_file = db or Path(tmp) / "eval.sqlite3"
         taggers = load_taggers(settings)
@@ -150,10 +242,11 @@ def run_eval(photos: Path, labels_file: Path, queries_file: Path, settings: Sett
             if Path(path).name in keep and matrix.is_alive(row):
                 kept.put(matrix.photo_ids[row], path, matrix.row_tags(row))
         matrix = kept
-    labels = {name: cats for name, cats in labels.items()}
     vocabulary = load_vocabulary()
     analyzer = Analyzer()
     vectors = load_word_vectors(settings.word_vectors, settings.fasttext_model)
     engine = QueryEngine(vocabulary, analyzer, vectors)
     seed = SeedMethod(vocabulary, analyzer, vectors)
-    return evaluate(matrix, engine, seed, queries, labels)
+    return [evaluate(matrix, engine, seed, data["queries"], labels, captions,
+                     int(data.get("min_captions", 2)), path.name)
+            for path, data in zip(queries_files, query_sets, strict=True)]

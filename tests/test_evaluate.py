@@ -54,6 +54,7 @@ def test_eval_runs_end_to_end_on_real_photos(tmp_path: Path) -> None:
     assert report.ours.mean_p10 == 1.0
     assert [q.fr for q in report.ours.queries] == [1, 1, 1]
     data = report.as_json()
-    assert set(data["ours"]) == {"mean_p10", "mean_ap", "median_fr", "found", "queries"}
+    assert set(data["ours"]) == {"mean_p10", "mean_ap", "median_fr", "found",
+                                 "returned_nothing", "queries"}
     assert data["seed"]["queries"][0]["q"] == "кошка"
     assert "MEAN over 3 queries" in report.table()
