@@ -29,7 +29,7 @@ IMPLIED_WEIGHT = 0.5
 class Term:
     text: str
     weight: float
-    source: str  # "name", "synonym", "group" or "implies"
+    source: str  # "name", "synonym", "group", "implies" or "english"
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,7 @@ def load_vocabulary(data_dir: Path = DATA_DIR) -> Vocabulary:
     ancestors = {int(r["idx"]): set(r["ancestors"].split()) for r in
                  _read_tsv(data_dir / "hierarchy.tsv")}
     group_words = _group_words(data_dir, rows, ancestors)
+    group_english = _group_english(data_dir)
     # An implied word that heads a group brings the group's other words: a class that
     # implies «человек» also answers «женщина», «дети» (weakly).
     group_heads = _group_heads(data_dir)
@@ -106,6 +107,12 @@ def load_vocabulary(data_dir: Path = DATA_DIR) -> Vocabulary:
         for word in _split(row.get("implies") or ""):
             for implied in group_heads.get(word, [word]):
                 add(implied, IMPLIED_WEIGHT, "implies")
+        # English answers too: the class's WordNet lemmas and its groups' («cat», «dog»).
+        for word in _english_lemmas(row["english"]):
+            add(word, 1.0, "english")
+        for synset in ancestors.get(index, ()):
+            for word in group_english.get(synset, ()):
+                add(word, 1.0, "english")
         english = row["english"].split(",")[0].strip()
         classes.append(ClassEntry(index, row["wnid"], english, name, tuple(terms.values())))
     classes.extend(_detector_classes(data_dir))
@@ -144,9 +151,28 @@ def _detector_classes(data_dir: Path) -> list[ClassEntry]:
             for word in _split(row[source] or ""):
                 terms.setdefault(word, Term(word, 1.0, source.rstrip("s")))
         english = row["english"].strip()
+        terms.setdefault(english.lower(), Term(english.lower(), 1.0, "english"))
         entries.append(ClassEntry(DETECTOR_OFFSET + int(row["idx"]), f"coco:{english}", english,
                                   name, tuple(terms.values()), detector=True))
     return entries
+
+
+def _english_lemmas(field: str) -> list[str]:
+    """WordNet lemmas as people type them: «tabby, tabby cat» → tabby; tabby cat. (Latin
+    binomials come along; nobody types them, and they match nothing else.)"""
+    return [lemma.strip().lower().replace("_", " ") for lemma in field.split(",")
+            if lemma.strip()]
+
+
+def _group_english(data_dir: Path) -> dict[str, list[str]]:
+    """WordNet group (synset) -> its English lemmas, for the groups we have Russian words
+    for: the same groups answer in English («animal», «dog», «vehicle»)."""
+    groups: dict[str, list[str]] = {}
+    groups_file = data_dir / "groups.tsv"
+    if groups_file.exists():
+        for row in _read_tsv(groups_file):
+            groups.setdefault(row["wnid"], []).extend(_english_lemmas(row["english"]))
+    return groups
 
 
 def _group_heads(data_dir: Path) -> dict[str, list[str]]:
