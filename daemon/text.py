@@ -1,7 +1,7 @@
 """Russian words -> normalised keys and vectors.
 
-Tokenise, drop stop words, lemmatise with pymorphy3 («котиков» → «котик»), fold ё to е in
-keys, correct typos against the vocabulary («сабака» → «собака»), and look words up in a
+Tokenise, drop stop words, mark negations («без людей»), lemmatise with pymorphy3
+(«котиков» → «котик»), fold ё to е in keys, guess English singulars, and look words up in a
 word-vector model: navec (shipped inside the `natasha` package) by default, a fastText
 `.bin` model when configured.
 """
@@ -18,15 +18,55 @@ from typing import Protocol
 import numpy as np
 
 TOKEN_RE = re.compile(r"[0-9a-zа-яё]+(?:-[0-9a-zа-яё]+)*")
+# In a query a dash before a word negates it («кошка -человек»).
+QUERY_TOKEN_RE = re.compile(r"(?:(?<=\s)|^)-(?=[0-9a-zа-яё])|[0-9a-zа-яё]+(?:-[0-9a-zа-яё]+)*")
 
 # Parts of speech that carry no object: prepositions, conjunctions, particles, pronouns.
 STOP_POS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "NPRO"})
 # Words people add to photo queries that name no object in the photo.
 STOP_WORDS = frozenset({
     "фото", "фотка", "фотография", "фоточка", "снимок", "картинка", "изображение", "кадр",
-    "мой", "наш", "твой", "свой", "этот", "тот", "весь", "где", "есть", "быть", "который",
-    "какой", "много", "несколько", "очень", "photo", "picture", "the", "a", "of", "with",
+    "мой", "наш", "твой", "свой", "этот", "тот", "весь", "где", "быть", "который",
+    "какой", "много", "несколько", "очень", "photo", "picture", "image", "the", "a", "an",
+    "of", "with", "on", "in", "at", "and", "or", "to", "is", "are", "some", "by", "near",
 })
+# «есть» alone is "there is" («где есть кошка»); its other forms (едят, ест) mean "to eat",
+# so it is a stop word as typed, not as a lemma.
+STOP_SURFACES = frozenset({"есть", "это", "вот"})
+# Words that exclude what follows («собака без людей», «не на улице», «кошка -человек»).
+NEGATIONS = frozenset({"без", "кроме", "не", "нет", "ни", "-", "without", "no", "not",
+                       "except"})
+# «только собака»: the photo shows the thing and no people.
+ONLY_WORDS = frozenset({"только", "лишь", "only", "alone"})
+# Words that keep a negation going («без людей и машин»).
+CONTINUE_NEGATION = frozenset({"и", "или", "ни", "and", "or", "nor"})
+
+# English irregular plurals the vocabulary's English names need.
+_IRREGULAR_PLURALS = {"people": "person", "men": "man", "women": "woman",
+                      "children": "child", "mice": "mouse", "geese": "goose",
+                      "teeth": "tooth", "feet": "foot", "knives": "knife", "leaves": "leaf",
+                      "wolves": "wolf", "shelves": "shelf", "loaves": "loaf"}
+
+
+def english_singulars(word: str) -> list[str]:
+    """Candidate singulars of an English word, most likely first («dogs» → dog; «buses» →
+    buse, bus; «berries» → berry). The caller keeps the first the vocabulary knows."""
+    if word in _IRREGULAR_PLURALS:
+        return [_IRREGULAR_PLURALS[word]]
+    candidates = []
+    if word.endswith("ies") and len(word) > 4:
+        candidates.append(word[:-3] + "y")
+    if word.endswith("ves") and len(word) > 4:
+        candidates += [word[:-3] + "f", word[:-3] + "fe"]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        candidates.append(word[:-1])
+    if word.endswith("es") and len(word) > 4:
+        candidates.append(word[:-2])
+    return candidates
+
+
+def is_latin(word: str) -> bool:
+    return word.isascii()
 
 
 def fold_yo(word: str) -> str:
@@ -51,7 +91,8 @@ class Lemmatizer:
 
     def is_stop_word(self, word: str) -> bool:
         lemma, pos, _ = self._parse(word)
-        return word in STOP_WORDS or lemma in STOP_WORDS or pos in STOP_POS
+        return (word in STOP_WORDS or word in STOP_SURFACES or lemma in STOP_WORDS
+                or pos in STOP_POS)
 
     def is_known(self, word: str) -> bool:
         return self._parse(word)[2]
@@ -65,6 +106,7 @@ def tokenize(text: str) -> list[str]:
 class Token:
     surface: str  # as typed, lowercased
     key: str  # lemma with ё folded: what vocabulary lookups use
+    negated: bool = False  # excluded by «без», «не», «-» before it
 
 
 class Analyzer:
@@ -80,6 +122,29 @@ class Analyzer:
         words = tokenize(text)
         return [Token(w, self.key(w)) for w in words
                 if keep_stop_words or not self.lemmatizer.is_stop_word(w)]
+
+    def query_tokens(self, text: str) -> tuple[list[Token], bool]:
+        """A query's content tokens, each marked when a negation covers it, and whether the
+        query says «только» (only). A negation covers the next content word and the words
+        joined to it by «и»/«или» («без людей и машин»); any other word ends it."""
+        tokens: list[Token] = []
+        only = False
+        negating = False
+        covered = False  # the negation has reached a content word
+        for word in QUERY_TOKEN_RE.findall(text.lower()):
+            if word in NEGATIONS:
+                negating, covered = True, False
+            elif word in ONLY_WORDS:
+                only = True
+            elif word in CONTINUE_NEGATION:
+                continue
+            elif self.lemmatizer.is_stop_word(word):
+                if covered:
+                    negating = False
+            else:
+                tokens.append(Token(word, self.key(word), negating))
+                covered = negating
+        return tokens, only
 
     def phrase_key(self, text: str) -> tuple[str, ...]:
         """A vocabulary term's key: its content words' lemmas («обеденный стол»)."""
@@ -161,43 +226,3 @@ def phrase_vector(vectors: WordVectors, words: Iterable[str]) -> np.ndarray | No
     if not found:
         return None
     return _unit(np.mean(found, axis=0))
-
-
-def damerau_levenshtein(a: str, b: str, limit: int) -> int:
-    """Edit distance with transpositions; returns limit + 1 as soon as it exceeds limit."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, start=1):
-            cost = 0 if char_a == char_b else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if (i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b):
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
-
-
-class TypoCorrector:
-    """Snap a misspelt word to the nearest word of the vocabulary («сабака» → «собака»)."""
-
-    def __init__(self, words: Iterable[str]) -> None:
-        self._words = sorted({fold_yo(w) for w in words if len(w) >= 3})
-
-    def correct(self, word: str) -> str | None:
-        word = fold_yo(word)
-        if len(word) < 4:
-            return None
-        limit = 1 if len(word) <= 6 else 2
-        best: tuple[int, str] | None = None
-        for candidate in self._words:
-            distance = damerau_levenshtein(word, candidate, limit)
-            if distance <= limit and (best is None or distance < best[0]):
-                best = (distance, candidate)
-                if distance == 1 and limit == 1:
-                    break
-        return best[1] if best else None

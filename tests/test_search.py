@@ -166,3 +166,52 @@ def test_the_detector_finds_what_imagenet_has_no_class_for(tmp_path, tagger, det
         top = [path.split("/")[-1] for path in _paths(response)[:2]]
         assert sorted(top) == sorted(p.name for p in expected), query
         assert "детектор" in response.results[0].why[0]
+
+
+# COCO classes (the detector) in the shared class space
+PERSON, COCO_DOG, COCO_CAT, SKIS = 1000, 1016, 1015, 1030
+BOWL, CUP, OVEN, MICROWAVE, SINK, FRIDGE = 1045, 1041, 1069, 1068, 1071, 1072
+
+
+def test_dog_without_people_leaves_out_the_dog_with_a_person(engine) -> None:
+    matrix = _matrix({"dog_and_owner.jpg": {COCO_DOG: 0.8, PERSON: 0.9, LABRADOR: 0.5},
+                      "dog.jpg": {COCO_DOG: 0.6, LABRADOR: 0.4},
+                      "faint_person.jpg": {COCO_DOG: 0.7, PERSON: 0.12}})
+    for query in ("собака без людей", "собака -человек", "собака кроме людей",
+                  "dog without people", "только собака"):
+        response = engine.search(query, matrix)
+        assert _paths(response) == ["dog.jpg"], query
+    response = engine.search("собака без людей", matrix)
+    assert response.excluded == (("людей", 2),)
+    assert response.to_json()["excluded"] == [{"concept": "людей", "photos": 2}]
+    assert _paths(engine.search("собака", matrix))[0] == "dog_and_owner.jpg"
+
+
+def test_a_negation_alone_returns_the_other_photos(engine) -> None:
+    matrix = _matrix({"people.jpg": {PERSON: 0.9}, "cat.jpg": {COCO_CAT: 0.8}})
+    assert _paths(engine.search("без людей", matrix)) == ["cat.jpg"]
+
+
+def test_one_weak_hint_is_not_a_scene(engine) -> None:
+    matrix = _matrix({"bowl.jpg": {BOWL: 0.9},
+                      "faint_cup_and_bowl.jpg": {BOWL: 0.3, CUP: 0.3},
+                      "oven.jpg": {OVEN: 0.6},
+                      "kitchen.jpg": {MICROWAVE: 0.5, SINK: 0.4, FRIDGE: 0.5, BOWL: 0.5}})
+    response = engine.search("кухня", matrix)
+    assert set(_paths(response)) == {"oven.jpg", "kitchen.jpg"}
+    assert _paths(response)[0] == "kitchen.jpg"  # more evidence ranks higher
+    assert response.results[0].why[0].startswith("кухня ← ")
+
+
+def test_an_activity_needs_its_actor(engine) -> None:
+    matrix = _matrix({"skier.jpg": {SKIS: 0.7, PERSON: 0.9}, "skis.jpg": {SKIS: 0.9}})
+    for query in ("катается на лыжах", "катаются", "катался"):
+        assert _paths(engine.search(query, matrix)) == ["skier.jpg"], query
+
+
+def test_a_word_for_a_scene_takes_over_a_class_synonym(engine) -> None:
+    # «пляж» was a synonym of the ImageNet seashore class; as a scene it still finds it
+    seashore = 978
+    matrix = _matrix({"shore.jpg": {seashore: 0.6}, "cat.jpg": {TABBY: 0.9}})
+    assert _paths(engine.search("пляж", matrix)) == ["shore.jpg"]
+    assert _paths(engine.search("beach", matrix)) == ["shore.jpg"]

@@ -1,4 +1,5 @@
-"""text: lemmas, ё, stop words, typos, navec and a real fastText model trained here."""
+"""text: lemmas, ё, stop words, negations, English plurals, navec and a real fastText
+model trained here."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ import pytest
 
 from daemon.text import (
     FastTextVectors,
-    TypoCorrector,
-    damerau_levenshtein,
+    english_singulars,
     load_word_vectors,
     phrase_vector,
     tokenize,
@@ -40,19 +40,32 @@ def test_phrase_key_of_a_vocabulary_term(analyzer) -> None:
     assert analyzer.phrase_key("доска для серфинга") == ("доска", "серфинг")
 
 
-def test_typo_correction_snaps_to_vocabulary() -> None:
-    corrector = TypoCorrector(["собака", "кошка", "автобус", "велосипед"])
-    assert corrector.correct("сабака") == "собака"
-    assert corrector.correct("велосипедд") == "велосипед"
-    assert corrector.correct("автбоус") == "автобус"  # transposition + deletion
-    assert corrector.correct("телескоп") is None
-    assert corrector.correct("кот") is None  # too short to guess
+def test_negations_mark_what_follows(analyzer) -> None:
+    def read(query: str) -> list[tuple[str, bool]]:
+        return [(t.key, t.negated) for t in analyzer.query_tokens(query)[0]]
+
+    assert read("собака без людей") == [("собака", False), ("человек", True)]
+    assert read("кошка -человек") == [("кошка", False), ("человек", True)]
+    # «и» carries the negation on, a preposition ends it
+    assert read("без людей и машин на пляже") == [
+        ("человек", True), ("машина", True), ("пляж", False)]
+    assert read("не на улице") == [("улица", True)]
+    assert read("кошка-робот") == [("кошка-робот", False)]  # a hyphen inside is no minus
+    assert analyzer.query_tokens("только собака") == ([analyzer.query_tokens("собака")[0][0]],
+                                                      True)
 
 
-def test_damerau_levenshtein() -> None:
-    assert damerau_levenshtein("кошка", "кошка", 2) == 0
-    assert damerau_levenshtein("кошка", "кшока", 2) == 1
-    assert damerau_levenshtein("кошка", "собака", 1) == 2  # stops past the limit
+def test_eat_is_a_verb_but_there_is_is_a_stop_word(analyzer) -> None:
+    assert [t.key for t in analyzer.tokens("где есть кошка")] == ["кошка"]
+    assert [t.key for t in analyzer.tokens("едят пиццу")] == ["есть", "пицца"]
+
+
+def test_english_singulars() -> None:
+    assert english_singulars("dogs") == ["dog"]
+    assert "bus" in english_singulars("buses") and "horse" in english_singulars("horses")
+    assert english_singulars("berries")[0] == "berry"
+    assert english_singulars("people") == ["person"]
+    assert english_singulars("glass") == []
 
 
 def test_navec_vectors_are_unit_and_related(word_vectors) -> None:

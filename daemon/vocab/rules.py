@@ -59,13 +59,29 @@ def _split(field: str | None, separator: str = ";") -> list[str]:
     return [part.strip().lower() for part in (field or "").split(separator) if part.strip()]
 
 
-def _term_classes(vocabulary: Vocabulary) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+def _group_words(data_dir: Path) -> set[str]:
+    words: set[str] = set()
+    for name in ("groups.tsv", "extra_groups.tsv"):
+        path = data_dir / name
+        if path.exists():
+            with path.open(encoding="utf-8", newline="") as handle:
+                for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+                    words.update(_split(row["words"]))
+    return words
+
+
+def _term_classes(vocabulary: Vocabulary,
+                  data_dir: Path) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Class name -> its classes; group word -> every class that answers it (a breed may
+    list «собака» among its synonyms as well as inherit it from the group)."""
+    group_words = _group_words(data_dir)
     by_name: dict[str, list[int]] = {}
     by_group: dict[str, list[int]] = {}
     for entry in vocabulary.classes:
         by_name.setdefault(entry.name, []).append(entry.index)
         for term in entry.terms:
-            if term.source == "group":
+            if term.source == "group" or (term.text in group_words
+                                          and term.source != "implies"):
                 by_group.setdefault(term.text, []).append(entry.index)
     return by_name, by_group
 
@@ -94,7 +110,7 @@ def _parse_evidence(item: str, where: str) -> tuple[str, float]:
 
 
 def load_rules(vocabulary: Vocabulary, data_dir: Path = DATA_DIR) -> tuple[Rule, ...]:
-    names, groups = _term_classes(vocabulary)
+    names, groups = _term_classes(vocabulary, DATA_DIR)
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for file_name in RULE_FILES:

@@ -1,0 +1,95 @@
+"""understand: how a query is read — scenes and activities, verb forms, negation, English,
+the wrong keyboard layout, kinds of things — and how the reading is shown."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def read(engine):
+    return engine.understand
+
+
+def _wanted(plan) -> list[str]:
+    return [c.rule.concept if c.rule else c.understood for c in plan.wanted]
+
+
+def test_scene_words_in_any_case_are_scenes(read) -> None:
+    for query in ("кухня", "на кухне", "kitchen", "kitchens"):
+        plan = read(query)
+        assert [c.rule.concept for c in plan.concepts if c.rule] == ["кухня"], query
+    assert read("кухня").describe().startswith("кухня ← ")
+
+
+def test_verb_forms_and_tenses_are_one_activity(read) -> None:
+    for query in ("катается", "катаются", "катался", "кататься", "катающийся", "riding"):
+        plan = read(query)
+        assert len(plan.concepts) == 1 and plan.concepts[0].rule is not None, query
+        assert plan.concepts[0].rule.concept == "кататься", query
+    for query in ("едят", "ест", "ела", "кушают", "eating"):
+        assert read(query).concepts[0].rule.concept == "есть", query
+
+
+def test_activity_with_its_object_is_two_concepts(read) -> None:
+    plan = read("катается на велосипеде")
+    assert [c.rule.concept if c.rule else c.text for c in plan.concepts] == [
+        "кататься", "велосипеде"]
+
+
+def test_negation_excludes_and_says_so(read) -> None:
+    plan = read("собака без людей")
+    assert [c.text for c in plan.wanted] == ["собака"]
+    assert [c.text for c in plan.excluded] == ["людей"]
+    assert plan.excluded[0].relevance[1000] == 1.0  # the COCO person
+    assert "без: " in plan.describe()
+    assert [c.text for c in read("кошка -человек").excluded] == ["человек"]
+    assert [c.text for c in read("dogs without people").excluded] == ["people"]
+    only = read("только собака")
+    assert [c.text for c in only.wanted] == ["собака"] and len(only.excluded) == 1
+    assert read("только люди").excluded == ()  # people are what is asked for
+
+
+def test_without_anything_else_a_negation_asks_for_all_other_photos(read) -> None:
+    plan = read("без людей")
+    assert plan.wanted == () and len(plan.excluded) == 1
+    assert plan.describe().startswith("все фото; без: ")
+
+
+def test_english_words_read_as_the_russian_ones(read, engine) -> None:
+    for english, russian in (("cat", "кошка"), ("dogs", "собака"), ("pizza", "пицца"),
+                             ("horses", "лошадь"), ("people", "человек")):
+        ours = read(english).concepts[0].relevance
+        theirs = read(russian).concepts[0].relevance
+        # every class the Russian word answers, the English one does too
+        assert ((theirs > 0) <= (ours > 0)).all(), english
+    assert read("tabby cat").concepts[0].relevance[281] == 1.0
+    assert read("beach").concepts[0].rule.concept == "пляж"
+
+
+def test_a_query_in_the_english_layout_is_read_in_russian(read) -> None:
+    plan = read("rjirf")
+    assert plan.read_as == "кошка" and plan.concepts[0].text == "кошка"
+    assert read("cj,frf yf gkz;t").read_as == "собака на пляже"
+    assert read("cat").read_as == ""  # English stays English
+
+
+def test_kinds_of_things_answer_through_their_group(read) -> None:
+    for word, group in (("голубь", "птица"), ("чайка", "птица"), ("воробей", "птица"),
+                        ("такса", "собака"), ("иномарка", "машина")):
+        plan = read(word)
+        assert len(plan.concepts) == 1 and "→" in plan.concepts[0].understood, word
+        # the word answers classes of its group, and nothing outside it
+        ours = plan.concepts[0].relevance > 0
+        assert ours.any() and (ours <= (read(group).concepts[0].relevance > 0)).all(), word
+
+
+def test_colour_words_do_not_drag_in_red_fish(read) -> None:
+    # «красная машина» once matched «красная рыба»: the colour is not understood yet, but
+    # the car must stay a car.
+    plan = read("красная машина")
+    car = [c for c in plan.concepts if c.text == "машина"]
+    assert car and car[0].relevance[1002] == 1.0
+    fish = read("рыба").concepts[0].relevance
+    for concept in plan.concepts:
+        assert not (concept.relevance[fish > 0] > 0).any(), concept.understood
