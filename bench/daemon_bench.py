@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from common import COCO, ROOT
-from query_latency import EXTRA_QUERIES, fill_synthetic_index, synthetic_photos
+from query_latency import benchmark_queries, fill_synthetic_index, synthetic_photos
 
 sys.path.insert(0, str(ROOT / "tests"))
 from daemon_process import DaemonProcess  # noqa: E402
@@ -40,8 +40,7 @@ def socket_latency(home: Path, photos: int) -> dict[str, object]:
     (home / "data").mkdir(parents=True)
     with Store(home / "data" / "index.sqlite3") as store:
         fill_synthetic_index(store, photos)
-    queries = [q["q"] for q in json.loads((COCO / "queries.json").read_text())["queries"]]
-    queries += EXTRA_QUERIES
+    queries = benchmark_queries()
     with DaemonProcess(home, rescan_seconds=30) as daemon:
         daemon.start()
         assert daemon.process is not None

@@ -28,6 +28,17 @@ from daemon.store import FileIdentity, SparseTags, Store
 
 EXTRA_QUERIES = ["кошка на диване", "котик", "сабака", "собака на пляже", "красная машина",
                  "люди", "дети в парке", "транспорт"]
+QUERY_FILES = [Path(__file__).resolve().parent / "queries" / name
+               for name in ("scenes_activities.json", "negation_english_kinds.json")]
+
+
+def benchmark_queries() -> list[str]:
+    """The 89 COCO object queries, the scene/activity and negation/English/typo queries of
+    the eval, and a few more."""
+    queries = [q["q"] for q in json.loads((COCO / "queries.json").read_text())["queries"]]
+    for path in QUERY_FILES:
+        queries += [q["q"] for q in json.loads(path.read_text(encoding="utf-8"))["queries"]]
+    return queries + EXTRA_QUERIES
 
 
 def synthetic_photos(count: int, seed: int = 0) -> Iterator[tuple]:
@@ -84,8 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     args = parser.parse_args()
-    queries = [q["q"] for q in json.loads((COCO / "queries.json").read_text())["queries"]]
-    queries += EXTRA_QUERIES
+    queries = benchmark_queries()
     engine = build_query_engine(Settings())
     for size in args.sizes:
         result = measure(size, engine, queries)
