@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from daemon.index_health import Problem, check_header, check_pages, diagnose
+
 CLASS_DTYPE = np.dtype("<u2")
 PROB_DTYPE = np.dtype("<f2")
 
@@ -57,6 +59,18 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 class StoreError(Exception):
     """The index file cannot be opened or is newer than this program."""
+
+
+class IndexDamaged(StoreError):
+    """The index file is not a sound SQLite database (it can be moved aside and rebuilt)."""
+
+
+class IndexNotWritable(StoreError):
+    """The index cannot be written: the disk is full or the folder is read-only."""
+
+    def __init__(self, message: str, problem: Problem) -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -106,14 +120,20 @@ class Failure:
 
 
 class Store:
-    def __init__(self, path: Path, readonly: bool = False) -> None:
+    def __init__(self, path: Path, readonly: bool = False, immutable: bool = False) -> None:
+        """readonly: never write; immutable (with readonly): the file cannot change while
+        open, e.g. on a read-only file system, where SQLite cannot make a WAL index."""
         self.path = path
         self.readonly = readonly
+        damage = check_header(path)
+        if damage is not None:
+            raise IndexDamaged(f"index {path} is damaged: {damage}")
         try:
             if readonly:
                 if not path.exists():
                     raise StoreError(f"no index at {path}; index a folder first")
-                uri = f"{path.resolve().as_uri()}?mode=ro"
+                uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable
+                                                              else "")
                 self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +144,7 @@ class Store:
             self._db.execute("PRAGMA busy_timeout=5000")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open index {path}: {exc}") from exc
+            raise open_error(path, exc) from exc
 
     def close(self) -> None:
         self._db.close()
@@ -149,6 +169,10 @@ class Store:
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             with self._db:
                 self._db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+
+    def check(self) -> str | None:
+        """None when every page of the file is sound, else what SQLite found wrong."""
+        return check_pages(self._db)
 
     @property
     def schema_version(self) -> int:
@@ -305,6 +329,16 @@ class Store:
     def failures(self) -> list[Failure]:
         rows = self._db.execute("SELECT path, reason FROM failures ORDER BY path")
         return [Failure(path, reason) for path, reason in rows]
+
+
+def open_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """The StoreError subclass that says what kind of trouble opening the index met."""
+    diagnosis = diagnose(exc, path)
+    if diagnosis is not None and diagnosis.problem is Problem.DAMAGED:
+        return IndexDamaged(f"index {path} is damaged: {exc}")
+    if diagnosis is not None:
+        return IndexNotWritable(f"cannot write the index {path}: {exc}", diagnosis.problem)
+    return StoreError(f"cannot open index {path}: {exc}")
 
 
 _PHOTO_COLUMNS = "id, path, size, mtime_ns, content_hash, width, height"
