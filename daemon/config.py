@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +49,12 @@ class Paths:
     def settings_file(self) -> Path:
         return self.config_dir / "settings.toml"
 
+    @property
+    def last_good_settings(self) -> Path:
+        """A copy of the last settings file that could be read: a daemon started on a
+        malformed file still knows the user's folders."""
+        return self.data_dir / "settings.last-good.toml"
+
     @classmethod
     def default(cls) -> Paths:
         home = os.environ.get("SMART_GALLERY_HOME")
@@ -83,24 +90,41 @@ class Settings:
     detector_size: int = 384  # input side in pixels, a multiple of 32 (see daemon/detector.py)
     # How often the daemon looks at offline folders and folders it could not watch.
     rescan_seconds: float = 30.0
+    # How soon indexing tries again after a full disk or a read-only index (it backs off
+    # to 5 minutes while the trouble lasts; freed space is noticed at once).
+    retry_seconds: float = 30.0
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> Settings:
+        """The settings in path (defaults when it does not exist); SettingsError says in
+        one line which line of the file is wrong and how."""
         if not path.exists():
             return cls()
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"settings file {path}: cannot read it: {exc}") from exc
+        return cls.parse(text, path)
+
+    @classmethod
+    def parse(cls, text: str, path: Path) -> Settings:
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"settings file {path}, {_toml_problem(exc)}") from None
         known = {f for f in cls.__dataclass_fields__ if f != "extra"}
         values: dict[str, object] = {}
         for key, value in raw.items():
-            if key in known:
-                values[key] = tuple(value) if isinstance(value, list) else value
+            if key not in known:
+                continue
+            problem = _check_value(key, value)
+            if problem is not None:
+                raise SettingsError(f"settings file {path}, line {_line_of(text, key)}: "
+                                    f"{key} {problem}")
+            values[key] = tuple(value) if isinstance(value, list) else value
         extra = {k: v for k, v in raw.items() if k not in known}
         return cls(**values, extra=extra)  # type: ignore[arg-type]
-
 
     def save(self, path: Path) -> None:
         """Write the settings back as TOML (atomically: a crash leaves the old file)."""
@@ -120,6 +144,63 @@ class Settings:
         temporary.replace(path)
 
 
+class SettingsFile:
+    """The settings file as the daemon follows it: noticed when it changes, read whole."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._seen: tuple[int, int] | None = None
+
+    def _signature(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def remember(self) -> None:
+        """Take the file as it is now as seen (e.g. after writing it ourselves)."""
+        self._seen = self._signature()
+
+    def changed(self) -> bool:
+        signature = self._signature()
+        if signature == self._seen:
+            return False
+        self._seen = signature
+        return True
+
+    def load(self) -> Settings:
+        return Settings.load(self.path)
+
+    def keep_as_last_good(self, copy: Path) -> None:
+        """Copy a file that just loaded well (atomically; a failure only costs the copy)."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            temporary = copy.with_suffix(".tmp")
+            temporary.write_text(text, encoding="utf-8")
+            temporary.replace(copy)
+        except OSError:
+            pass
+
+
+def load_for_daemon(paths: Paths) -> tuple[Settings, str | None]:
+    """The settings a daemon starts with, and the error of a malformed file: then the
+    last good copy (or the defaults) — the daemon keeps running and says why."""
+    settings_file = SettingsFile(paths.settings_file)
+    try:
+        settings = settings_file.load()
+    except SettingsError as exc:
+        try:
+            fallback = Settings.load(paths.last_good_settings)
+        except SettingsError:
+            fallback = Settings()
+        return fallback, str(exc)
+    if paths.settings_file.exists():
+        settings_file.keep_as_last_good(paths.last_good_settings)
+    return settings, None
+
+
 def _toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -135,6 +216,59 @@ def _toml_value(value: object) -> str:
 
 class SettingsError(Exception):
     """The settings file exists but cannot be used."""
+
+
+_CHOICES: dict[str, tuple[str, ...]] = {"model": tuple(MODEL_IDS),
+                                        "word_vectors": ("navec", "fasttext")}
+_POSITIVE_INTS = ("threads", "batch_size", "detector_size")
+_BOOLS = ("index_hidden", "detector")
+_STRINGS = ("model_weights", "fasttext_model")
+_STRING_LISTS = ("folders", "excludes")
+
+
+def _check_value(key: str, value: object) -> str | None:
+    """What is wrong with one setting's value (None: nothing), in the words of the error."""
+    if key in _CHOICES:
+        if value not in _CHOICES[key]:
+            return f"must be one of {', '.join(map(repr, _CHOICES[key]))}, not {value!r}"
+    elif key in _POSITIVE_INTS:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            return f"must be a whole number of at least 1, not {value!r}"
+        if key == "detector_size" and value % 32:
+            return f"must be a multiple of 32, not {value}"
+    elif key in _BOOLS:
+        if not isinstance(value, bool):
+            return f"must be true or false, not {value!r}"
+    elif key in _STRINGS:
+        if not isinstance(value, str):
+            return f"must be a string in quotes, not {value!r}"
+    elif key in _STRING_LISTS:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f'must be a list of strings, e.g. ["/home/me/Pictures"], not {value!r}'
+    elif key in ("rescan_seconds", "retry_seconds") and (isinstance(value, bool)
+                                      or not isinstance(value, int | float) or value <= 0):
+        return f"must be a number of seconds above 0, not {value!r}"
+    return None
+
+
+def _toml_problem(exc: tomllib.TOMLDecodeError) -> str:
+    """"Expected '=' after a key (at line 3, column 7)" -> "line 3, column 7: expected …"."""
+    message = str(exc)
+    match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if match is None:
+        match = re.search(r"\s*\(at end of document\)$", message)
+        where = "at the end"
+    else:
+        where = f"line {match.group(1)}, column {match.group(2)}"
+    problem = message[:match.start()] if match else message
+    return f"{where}: {problem[:1].lower()}{problem[1:]}"
+
+
+def _line_of(text: str, key: str) -> int | str:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return number
+    return "?"
 
 
 def tag_sources(settings: Settings) -> dict[str, int]:
