@@ -11,23 +11,37 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
-from daemon.config import Paths, Settings, model_id, tag_sources
+from daemon.config import Paths, Settings, SettingsError, SettingsFile, model_id, tag_sources
+from daemon.index_health import Problem, diagnose, free_bytes, move_aside, user_message
 from daemon.indexer import Indexer, IndexReport, Progress
 from daemon.matrix import TagMatrix, load_matrix
 from daemon.scan import ScanOptions, plan_scan
 from daemon.search import QueryEngine, build_query_engine
-from daemon.store import FileIdentity, SparseTags, Store
+from daemon.store import (
+    FileIdentity,
+    IndexDamaged,
+    IndexNotWritable,
+    SparseTags,
+    Store,
+    StoreError,
+)
 from daemon.tagger import Tagger, load_taggers
 from daemon.vocab import describe_tags
 from daemon.watch import ChangeBatch, ChangeQueue, FolderWatcher, WatchLimitReached
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_RETRY_SECONDS = 300.0
+FREED_TO_RETRY = 1 << 20  # this much space freed: try again at once
 
 
 class RequestError(Exception):
@@ -45,10 +59,26 @@ class _ReindexFile:
     path: str
 
 
+class _IndexTrouble(Exception):
+    """The writer met one of the index's expected problems; it reopens the index."""
+
+    def __init__(self, problem: Problem, detail: str) -> None:
+        super().__init__(detail)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class _CheckFailed:
+    """A reader found the index damaged: the writer moves it aside and rebuilds."""
+
+    detail: str
+
+
 class Gallery:
     def __init__(self, paths: Paths, settings: Settings,
                  taggers: Sequence[Tagger] | None = None,
-                 engine: QueryEngine | None = None) -> None:
+                 engine: QueryEngine | None = None,
+                 settings_error: str | None = None) -> None:
         self.paths = paths
         self.settings = settings
         self.model = model_id(settings.model)
@@ -68,30 +98,44 @@ class Gallery:
         self._state_lock = threading.Lock()
         self._offline: set[str] = set()
         self._unwatched: dict[str, str] = {}  # root -> why
+        self._unreadable: dict[str, list[str]] = {}  # root -> folders below it we cannot list
         self._busy = ""  # what the writer is doing, for status
         self._pending = 0
         self._last_report: IndexReport | None = None
         self._failed = 0
-        self._reader: Store | None = None
-        self._reader_lock = threading.Lock()
+        self._loading = True  # until the matrix is read from the index
+        self._rebuilding = False  # the index was damaged and is being built again
+        self._moved_aside: str | None = None
+        self._cannot_index: str | None = None  # an index this program must not touch
+        self._trouble: Problem | None = None  # writing is paused for this
+        self._retry_seconds = settings.retry_seconds
+        self._retry_delay = settings.retry_seconds  # grows while the trouble lasts
+        self._settings_file = SettingsFile(paths.settings_file)
+        self._settings_error = settings_error
 
     # --- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
-        """Load everything, start the writer and the watcher; returns when searches work."""
-        store = Store(self.paths.index_db)  # migrates if needed, before anyone reads
-        self.matrix = load_matrix(store, self.sources)
-        self._failed = len(store.failures())
-        store.close()
-        self._reader = Store(self.paths.index_db, readonly=True)
+        """Load the models and start the writer and the watcher; returns at once, while
+        the writer reads the index (status and search answer meanwhile)."""
         if self._engine is None:
             self._engine = build_query_engine(self.settings)
         if self._taggers is None:
             self._taggers = load_taggers(self.settings, self.paths.cache_dir)
         self._watcher = FolderWatcher(self._changes, self.options)
+        self._settings_file.remember()
         for root in self.settings.folders:
             self._jobs.put(_Reconcile(root))
         self._writer = threading.Thread(target=self._write_loop, name="writer", daemon=True)
         self._writer.start()
+
+    def wait_loaded(self, timeout: float | None = None) -> bool:
+        """Block until the index is read (tests and benchmarks)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._loading and not self._stopping.is_set():
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return not self._loading
 
     def stop(self) -> None:
         """Finish the batch in hand, then close SQLite cleanly."""
@@ -102,9 +146,6 @@ class Gallery:
             self._writer.join(timeout=120)
         if self._watcher is not None:
             self._watcher.stop()
-        if self._reader is not None:
-            with self._reader_lock:
-                self._reader.close()
 
     # --- the writer thread ------------------------------------------------------------------
     def _gate(self) -> bool:
@@ -113,32 +154,221 @@ class Gallery:
         return not self._stopping.is_set()
 
     def _write_loop(self) -> None:
-        store = Store(self.paths.index_db)
+        """Open the index, serve jobs; on trouble with the index, deal with it and reopen.
+        Nothing that happens to the index file ends this loop: only stop() does."""
+        while not self._stopping.is_set():
+            try:
+                store = self._open_index()
+            except _IndexTrouble as trouble:
+                self._handle_trouble(trouble)
+                continue
+            except StoreError as exc:  # e.g. an index from a newer version: leave it be
+                log.error("%s; not indexing", exc)
+                with self._state_lock:
+                    self._cannot_index = str(exc)
+                self._loading = False
+                return
+            except Exception:  # noqa: BLE001 - a bug: say it, try again later, never exit
+                log.exception("cannot open the index")
+                self._stopping.wait(self._retry_seconds)
+                continue
+            try:
+                self._serve_jobs(store)
+            except _IndexTrouble as trouble:
+                store.close()
+                self._handle_trouble(trouble)
+                # What was lost with the failed job is found again by reconciling.
+                for root in self.settings.folders:
+                    self._jobs.put(_Reconcile(root))
+                continue
+            store.close()
+            return
+
+    def _open_index(self) -> Store:
+        """The writer's connection, after a quick check of the file; fills the matrix
+        when it has not been read yet."""
+        index = self.paths.index_db
+        try:
+            store = Store(index)
+        except IndexDamaged as exc:
+            raise _IndexTrouble(Problem.DAMAGED, str(exc)) from exc
+        except IndexNotWritable as exc:
+            raise _IndexTrouble(exc.problem, str(exc)) from exc
+        try:
+            damage = store.check()
+            if damage is not None:
+                raise _IndexTrouble(Problem.DAMAGED, f"quick_check: {damage}")
+            if self._loading:
+                started = time.monotonic()
+                self.matrix = load_matrix(store, self.sources)
+                log.info("read %d photos from %s in %.1f s", len(self.matrix), index,
+                         time.monotonic() - started)
+            with self._state_lock:
+                self._failed = len(store.failures())
+        except sqlite3.DatabaseError as exc:
+            store.close()
+            raise self._trouble_of(exc) from exc
+        except _IndexTrouble:
+            store.close()
+            raise
+        self._loading = False
+        return store
+
+    def _trouble_of(self, exc: BaseException) -> BaseException:
+        diagnosis = diagnose(exc, self.paths.index_db)
+        if diagnosis is None:
+            return exc
+        return _IndexTrouble(diagnosis.problem, diagnosis.detail)
+
+    def _handle_trouble(self, trouble: _IndexTrouble) -> None:
+        if trouble.problem is Problem.DAMAGED:
+            self._rebuild(str(trouble))
+            return
+        # Disk full or read-only: committed photos stay; wait, then try again.
+        first = self._trouble is None
+        self._trouble = trouble.problem
+        message = user_message(trouble.problem, self.paths.index_db)
+        if first:
+            log.warning("indexing paused: %s (%s)", message, trouble)
+        free_before = free_bytes(self.paths.index_db)
+        folder = self.paths.index_db.parent
+        writable_before = os.access(folder, os.W_OK)
+        deadline = time.monotonic() + self._retry_delay
+        # Each retry reconciles every folder: back off while the trouble lasts.
+        self._retry_delay = min(self._retry_delay * 2, max(MAX_RETRY_SECONDS,
+                                                           self._retry_seconds))
+        while not self._stopping.is_set() and time.monotonic() < deadline:
+            # Space freed or the folder writable again: try at once, not at the deadline.
+            if trouble.problem is Problem.DISK_FULL and \
+                    free_bytes(self.paths.index_db) > free_before + FREED_TO_RETRY:
+                break
+            if not writable_before and os.access(folder, os.W_OK):
+                break
+            time.sleep(min(0.25, self._retry_seconds))
+        if self._loading:
+            self._loading = not self._load_read_only()
+
+    def _load_read_only(self) -> bool:
+        """While the index cannot be written, searches still get what it holds."""
+        for immutable in (False, True):  # a read-only file system needs immutable
+            try:
+                with Store(self.paths.index_db, readonly=True, immutable=immutable) as store:
+                    self.matrix = load_matrix(store, self.sources)
+                return True
+            except (StoreError, sqlite3.DatabaseError):
+                continue
+        return False
+
+    def _rebuild(self, detail: str) -> None:
+        """Move the damaged file aside, start from an empty index, reconcile every folder."""
+        index = self.paths.index_db
+        try:
+            moved = move_aside(index)
+        except OSError as exc:
+            # Cannot even rename it: wait as for a read-only folder, then try again.
+            log.error("the index %s is damaged (%s) and cannot be moved aside: %s",
+                      index, detail, exc)
+            self._handle_trouble(_IndexTrouble(Problem.NOT_WRITABLE, str(exc)))
+            return
+        log.error("the index was damaged (%s); moved it to %s and rebuilding from the "
+                  "watched folders", detail, moved)
+        with self._state_lock:
+            self._rebuilding = True
+            self._moved_aside = str(moved)
+            self._failed = 0
+        self.matrix = TagMatrix()  # searches answer what is rebuilt so far
+        self._loading = False
+        for root in self.settings.folders:
+            self._jobs.put(_Reconcile(root, force=False))
+
+    def _serve_jobs(self, store: Store) -> None:
         assert self._taggers, "start() loads the taggers before the writer starts"
         indexer = Indexer(store, self._taggers, self.settings.batch_size,
                           on_change=self._apply_change, gate=self._gate)
         next_recheck = time.monotonic() + self.settings.rescan_seconds
-        try:
-            while not self._stopping.is_set():
-                for root in self.settings.folders:
-                    self._ensure_watched(root)
-                job = self._next_job(timeout=0.2)
-                if job is None and time.monotonic() >= next_recheck:
+        while not self._stopping.is_set():
+            self._follow_settings()
+            for root in self.settings.folders:
+                self._ensure_watched(root)
+            job = self._next_job(timeout=0.2)
+            if job is None:
+                if self._rebuilding and self._jobs.empty() and not self._changes.pending():
+                    with self._state_lock:
+                        self._rebuilding = False
+                    log.info("the index is rebuilt: %d photos", len(self.matrix))
+                if time.monotonic() >= next_recheck:
                     next_recheck = time.monotonic() + self.settings.rescan_seconds
                     self._recheck_roots()
-                    continue
-                if job is None:
-                    continue
-                try:
-                    self._run(job, indexer, store)
-                except Exception:  # noqa: BLE001 - the daemon must outlive any one job
-                    log.exception("job %r failed", job)
-                finally:
-                    with self._state_lock:
-                        self._busy = ""
-                        self._pending = 0
-        finally:
-            store.close()
+                continue
+            if isinstance(job, _CheckFailed):
+                self._confirm_damage(job.detail)
+                continue
+            try:
+                self._run(job, indexer, store)
+                self._writing_works()
+            except sqlite3.DatabaseError as exc:
+                trouble = self._trouble_of(exc)
+                if isinstance(trouble, _IndexTrouble):
+                    raise trouble from exc
+                log.exception("job %r failed", job)
+            except Exception:  # noqa: BLE001 - the daemon must outlive any one job
+                log.exception("job %r failed", job)
+            finally:
+                with self._state_lock:
+                    self._busy = ""
+                    self._pending = 0
+
+    def _confirm_damage(self, detail: str) -> None:
+        """A reader saw damage: look again on a fresh connection (the report may predate
+        a rebuild), and rebuild if it is still there."""
+        try:
+            with Store(self.paths.index_db, readonly=True) as store:
+                damage = store.check()
+        except (StoreError, sqlite3.DatabaseError) as exc:
+            damage = str(exc)
+        if damage is not None:
+            raise _IndexTrouble(Problem.DAMAGED, f"{detail}; quick_check: {damage}")
+
+    def _writing_works(self) -> None:
+        if self._trouble is not None:
+            log.info("the index is writable again; indexing resumed")
+        self._trouble = None
+        self._retry_delay = self._retry_seconds
+
+    def _follow_settings(self) -> None:
+        """Apply the user's edits of settings.toml; a malformed file changes nothing."""
+        if not self._settings_file.changed():
+            return
+        try:
+            settings = self._settings_file.load()
+        except SettingsError as exc:
+            if str(exc) != self._settings_error:
+                log.error("%s; keeping the settings in use", exc)
+            self._settings_error = str(exc)
+            return
+        if self._settings_error:
+            log.info("settings file fixed: %s", self.paths.settings_file)
+        self._settings_error = None
+        self._settings_file.keep_as_last_good(self.paths.last_good_settings)
+        added = [f for f in settings.folders if f not in self.settings.folders]
+        removed = [f for f in self.settings.folders if f not in settings.folders]
+        restart = [name for name in ("model", "model_weights", "detector", "detector_size",
+                                     "word_vectors", "fasttext_model", "threads")
+                   if getattr(settings, name) != getattr(self.settings, name)]
+        if restart:
+            log.warning("settings changed that take effect when the daemon restarts: %s",
+                        ", ".join(restart))
+        self.settings = replace(self.settings, folders=settings.folders,
+                                excludes=settings.excludes, index_hidden=settings.index_hidden,
+                                batch_size=settings.batch_size,
+                                rescan_seconds=settings.rescan_seconds, extra=settings.extra)
+        self.options = ScanOptions(settings.excludes, settings.index_hidden)
+        for root in removed:
+            self._forget_folder(root)
+        for root in added:
+            self._jobs.put(_Reconcile(root))
+        if added or removed:
+            log.info("settings file: folders added %s, removed %s", added, removed)
 
     def _next_job(self, timeout: float) -> object | None:
         try:
@@ -184,6 +414,13 @@ class Gallery:
         retag = [self._identity(p) for p in sorted(untagged)]
         files += [i for i in retag if i is not None]
         self._process(indexer, files, plan.gone, force=job.force)
+        with self._state_lock:
+            if plan.unreadable_dirs:
+                self._unreadable[root] = plan.unreadable_dirs
+            else:
+                self._unreadable.pop(root, None)
+        for folder in plan.unreadable_dirs:
+            log.warning("cannot list %s (permission denied?): its photos are skipped", folder)
         log.info("reconciled %s: %d unchanged, %d checked, %d gone", root, plan.unchanged,
                  len(files), len(plan.gone))
 
@@ -296,6 +533,7 @@ class Gallery:
         with self._state_lock:
             offline = set(self._offline)
             unwatched = dict(self._unwatched)
+            unreadable = dict(self._unreadable)
             busy, pending, failed = self._busy, self._pending, self._failed
         pending += self._changes.pending() + self._jobs.qsize()
         folders = [{"path": root, "online": root not in offline,
@@ -306,7 +544,32 @@ class Gallery:
                 "paused": not self._running.is_set(), "model": self.model,
                 "detector": next((m for m in self.sources if m != self.model), None),
                 "folders": folders, "busy": busy, "pid": os.getpid(),
-                "watch_limit_reached": bool(unwatched)}
+                "watch_limit_reached": bool(unwatched),
+                "unreadable_folders": sorted({d for dirs in unreadable.values() for d in dirs}),
+                **self._index_state()}
+
+    def _index_state(self) -> dict[str, object]:
+        """index_state: loading / rebuilding / disk_full / not_writable / ok; problem: the
+        sentence the tray and popup show (None when all is well)."""
+        with self._state_lock:
+            rebuilding, moved = self._rebuilding, self._moved_aside
+            cannot_index = self._cannot_index
+        trouble = self._trouble
+        state: dict[str, object] = {"index_state": "ok", "problem": None,
+                                    "settings_error": self._settings_error}
+        if cannot_index is not None:
+            state.update(index_state="unusable", problem=f"Индекс не открывается: {cannot_index}")
+        elif trouble is not None:
+            state.update(index_state=trouble.value,
+                         problem=user_message(trouble, self.paths.index_db))
+        elif rebuilding:
+            state.update(index_state="rebuilding",
+                         problem=user_message(Problem.DAMAGED, self.paths.index_db))
+        elif self._loading:
+            state.update(index_state="loading", problem="Индекс загружается…")
+        if moved:
+            state["damaged_index_kept_at"] = moved
+        return state
 
     def folders_list(self) -> list[dict[str, object]]:
         return self.status()["folders"]  # type: ignore[return-value]
@@ -334,13 +597,17 @@ class Gallery:
             raise RequestError(f"{root} is not a watched folder")
         self._save(replace(self.settings,
                            folders=tuple(f for f in self.settings.folders if f != root)))
+        self._forget_folder(root)
+        return {"removed": root}
+
+    def _forget_folder(self, root: str) -> None:
         if self._watcher is not None:
             self._watcher.unwatch(root)
         with self._state_lock:
             self._offline.discard(root)
             self._unwatched.pop(root, None)
+            self._unreadable.pop(root, None)
         self._jobs.put(_Forget(root))
-        return {"removed": root}
 
     def reindex(self, path: str | None = None) -> dict[str, object]:
         if path is None:
@@ -368,9 +635,9 @@ class Gallery:
 
     def photo_tags(self, path: str, limit: int = 10) -> dict[str, object]:
         target = self._folder_argument(path)
-        assert self._reader is not None and self._engine is not None
-        with self._reader_lock:
-            by_model = {model: self._reader.tags_of(target, model) for model in self.sources}
+        assert self._engine is not None
+        by_model = self._read(lambda store: {model: store.tags_of(target, model)
+                                             for model in self.sources})
         if all(tags is None for tags in by_model.values()):
             raise RequestError(f"{target} is not in the index")
         vocabulary = self._engine.vocabulary
@@ -383,6 +650,23 @@ class Gallery:
         return answer
 
     # --- helpers --------------------------------------------------------------------------
+    def _read(self, question: Callable[[Store], T]) -> T:
+        """Ask the index on a connection of its own (a fresh one reads the file, not a
+        cache); a damaged index is reported to the writer, which rebuilds it."""
+        try:
+            with Store(self.paths.index_db, readonly=True) as store:
+                return question(store)
+        except (IndexDamaged, sqlite3.DatabaseError) as exc:
+            diagnosis = diagnose(exc, self.paths.index_db)
+            if isinstance(exc, IndexDamaged) or (
+                    diagnosis is not None and diagnosis.problem is Problem.DAMAGED):
+                self._jobs.put(_CheckFailed(str(exc)))
+                raise RequestError(user_message(Problem.DAMAGED,
+                                                self.paths.index_db)) from exc
+            raise RequestError(f"cannot read the index: {exc}") from exc
+        except StoreError as exc:
+            raise RequestError(str(exc)) from exc
+
     @staticmethod
     def _folder_argument(path: object) -> str:
         if not isinstance(path, str) or not path or "\0" in path:
@@ -390,7 +674,19 @@ class Gallery:
         return os.path.abspath(os.path.expanduser(path))
 
     def _save(self, settings: Settings) -> None:
-        settings.save(self.paths.settings_file)
+        """Write the settings file, but never over a file the user is in the middle of
+        fixing: their text would be lost."""
+        try:
+            self._settings_file.load()
+        except SettingsError as exc:
+            raise RequestError(f"{exc}; fix the file first, then try again") from None
+        try:
+            settings.save(self.paths.settings_file)
+        except OSError as exc:
+            raise RequestError(f"cannot write {self.paths.settings_file}: "
+                               f"{exc.strerror or exc}") from None
+        self._settings_file.remember()
+        self._settings_file.keep_as_last_good(self.paths.last_good_settings)
         self.settings = settings
 
 

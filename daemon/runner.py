@@ -32,7 +32,18 @@ def methods_of(gallery: Gallery) -> Methods:
     }, expected=(RequestError,))
 
 
-def run_daemon(paths: Paths, settings: Settings, low_priority: bool = True) -> int:
+def status_text(status: dict[str, object]) -> str:
+    """One line for systemctl status."""
+    text = f"Indexed {status['indexed']}, pending {status['pending']}"
+    if status["paused"]:
+        text += ", paused"
+    if status.get("index_state") not in (None, "ok"):
+        text += f", index {status['index_state']}"
+    return text
+
+
+def run_daemon(paths: Paths, settings: Settings, low_priority: bool = True,
+               settings_error: str | None = None) -> int:
     lock = InstanceLock(paths.lock_file)
     lock.acquire()  # AlreadyRunning propagates to the CLI
     stop = threading.Event()
@@ -45,19 +56,19 @@ def run_daemon(paths: Paths, settings: Settings, low_priority: bool = True) -> i
     signal.signal(signal.SIGINT, on_signal)
     if low_priority:
         lower_priority()
-    gallery = Gallery(paths, settings)
+    if settings_error:
+        log.error("%s; running on the last good settings", settings_error)
+    gallery = Gallery(paths, settings, settings_error=settings_error)
     server: SocketServer | None = None
     try:
-        gallery.start()
+        gallery.start()  # the index is read in the background: status answers meanwhile
         server = SocketServer(paths.socket, methods_of(gallery))
         server.start()
-        log.info("listening on %s; %d photos searchable", paths.socket, len(gallery.matrix))
-        sd_notify(f"READY=1\nSTATUS=Searchable: {len(gallery.matrix)} photos")
+        log.info("listening on %s", paths.socket)
+        sd_notify("READY=1\nSTATUS=Reading the index")
         print(f"smart-gallery daemon ready on {paths.socket}", flush=True)
         while not stop.wait(STATUS_SECONDS):
-            status = gallery.status()
-            sd_notify(f"STATUS=Indexed {status['indexed']}, pending {status['pending']}"
-                      + (", paused" if status["paused"] else ""))
+            sd_notify(f"STATUS={status_text(gallery.status())}")
     finally:
         sd_notify("STOPPING=1")
         started = time.monotonic()

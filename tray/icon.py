@@ -47,9 +47,16 @@ def format_count(number: int) -> str:
 def status_line(status: dict[str, Any] | None) -> str:
     if status is None:
         return "Служба не запущена"
+    indexed, pending = int(status["indexed"]), int(status["pending"])
+    if status.get("problem"):
+        # «Индекс повреждён и строится заново», «Нет места на диске: свободно 12 МБ»…
+        progress = f": {format_count(indexed)} из {format_count(indexed + pending)}" \
+            if status.get("index_state") == "rebuilding" and pending else ""
+        return f"{status['problem']}{progress}"
     if status.get("paused"):
         return "Пауза"
-    indexed, pending = int(status["indexed"]), int(status["pending"])
+    if status.get("settings_error"):
+        return "Ошибка в файле настроек: действуют прежние настройки"
     if pending:
         return f"Проиндексировано {format_count(indexed)} из {format_count(indexed + pending)}"
     return f"Проиндексировано {format_count(indexed)}"
@@ -58,7 +65,7 @@ def status_line(status: dict[str, Any] | None) -> str:
 def icon_state(status: dict[str, Any] | None) -> str:
     if status is None:
         return "down"
-    if status.get("paused"):
+    if status.get("paused") or status.get("index_state") in ("disk_full", "not_writable"):
         return "paused"
     return "indexing" if status.get("pending") else "idle"
 

@@ -205,7 +205,10 @@ class Popup:
         self.start_button.pack_forget()
         if self.results or self.query.get().strip():
             return
-        if status.get("pending"):
+        if status.get("problem"):
+            self._set_status(f"{status['problem']}. Проиндексировано фотографий: "
+                             f"{status['indexed']}")
+        elif status.get("pending"):
             self._set_status(f"Индекс ещё строится: проиндексировано {status['indexed']}, "
                              f"в очереди {status['pending']}")
         elif not status.get("folders"):

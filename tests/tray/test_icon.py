@@ -21,6 +21,20 @@ def test_status_line_in_russian() -> None:
     assert icon_state({"pending": 5}) == "indexing"
 
 
+def test_trouble_with_the_index_comes_first() -> None:
+    rebuilding = {"indexed": 120, "pending": 779, "paused": False,
+                  "index_state": "rebuilding", "problem": "Индекс повреждён и строится заново"}
+    assert status_line(rebuilding) == "Индекс повреждён и строится заново: 120 из 899"
+    full = {"indexed": 10, "pending": 5, "paused": False, "index_state": "disk_full",
+            "problem": "Нет места на диске: свободно 12 МБ"}
+    assert status_line(full) == "Нет места на диске: свободно 12 МБ"
+    assert icon_state(full) == "paused"
+    broken_settings = {"indexed": 10, "pending": 0, "paused": False,
+                       "settings_error": "settings file …, line 3: …"}
+    assert status_line(broken_settings) == \
+        "Ошибка в файле настроек: действуют прежние настройки"
+
+
 def test_icon_shows_the_state() -> None:
     idle, paused, down = draw_icon("idle"), draw_icon("paused"), draw_icon("down")
     assert idle.size == (64, 64)
