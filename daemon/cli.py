@@ -7,11 +7,12 @@ import json
 import logging
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from daemon.client import DaemonError, DaemonNotRunning
-from daemon.config import Paths, Settings, SettingsError
+from daemon.config import Paths, Settings, SettingsError, load_for_daemon
 from daemon.lifecycle import AlreadyRunning
 from daemon.store import StoreError
 
@@ -103,7 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace, paths: Paths) -> Settings:
-    settings = Settings.load(paths.settings_file)
+    return _with_overrides(args, Settings.load(paths.settings_file))
+
+
+def _with_overrides(args: argparse.Namespace, settings: Settings) -> Settings:
+    """The settings file's values, with the command line's --model and friends on top."""
     overrides = {}
     if getattr(args, "model", None):
         overrides["model"] = args.model
@@ -121,6 +126,23 @@ def _settings(args: argparse.Namespace, paths: Paths) -> Settings:
     return settings
 
 
+# Exit codes (README, "Exit codes"): one line on stderr says what happened.
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1  # `tags`: the photo is not in the index
+EXIT_USAGE = 2  # a bad argument: not a folder, unknown model, missing file, daemon refused
+EXIT_NO_DAEMON = 3  # the command needs the daemon and it is not running
+EXIT_BAD_SETTINGS = 4  # settings.toml is malformed (the message names the line)
+EXIT_INDEX_DAMAGED = 5  # the index file is damaged (the daemon or `index` rebuild it)
+EXIT_CANNOT_WRITE = 6  # no space left, or the index's folder is read-only
+EXIT_ALREADY_RUNNING = 7  # `daemon`: another daemon is running
+EXIT_INTERNAL = 70  # a bug: the message says so; --verbose adds the traceback
+EXIT_INTERRUPTED = 130
+
+# Commands that run without settings (the tray must start even when the file is broken,
+# to say so).
+_NO_SETTINGS_NEEDED = {"tray", "popup", "pause", "resume", "service"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     default_level = logging.INFO if args.command == "daemon" else logging.WARNING
@@ -132,30 +154,72 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s" if log_file
                         else "%(levelname)s %(name)s: %(message)s")
     paths = Paths.default()
+    db = getattr(args, "db", None) or paths.index_db
     try:
-        settings = _settings(args, paths)
-        db = getattr(args, "db", None) or paths.index_db
+        settings = _command_settings(args, paths)
         from daemon import commands
 
         handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
         return handler(args, settings, db, paths)
-    except (SettingsError, StoreError, AlreadyRunning, DaemonError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except DaemonNotRunning as exc:
-        print(f"error: {exc}; start it with `smart-gallery daemon` "
-              "(or `smart-gallery service install`)", file=sys.stderr)
-        return 3
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        from daemon.tagger import ModelUnavailable
-
-        if isinstance(exc, ModelUnavailable | FileNotFoundError | ValueError):
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+    except SystemExit:
         raise
+    except BaseException as exc:  # noqa: BLE001 - every failure ends in one line
+        code, message = explain_failure(exc, db)
+        if args.verbose:
+            traceback.print_exc()
+        print(f"error: {message}", file=sys.stderr)
+        return code
+
+
+def _command_settings(args: argparse.Namespace, paths: Paths) -> Settings:
+    if args.command == "daemon":
+        settings, args.settings_error = load_for_daemon(paths)
+        return _with_overrides(args, settings)
+    try:
+        return _settings(args, paths)
+    except SettingsError:
+        if args.command in _NO_SETTINGS_NEEDED:
+            return Settings()
+        raise
+
+
+def explain_failure(exc: BaseException, db: Path) -> tuple[int, str]:
+    """An exception -> (exit code, the one line that explains it)."""
+    from daemon.index_health import Problem, diagnose, format_megabytes, free_bytes
+    from daemon.store import IndexDamaged, IndexNotWritable
+    from daemon.tagger import ModelUnavailable
+
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED, "interrupted"
+    if isinstance(exc, SettingsError):
+        return EXIT_BAD_SETTINGS, str(exc)
+    if isinstance(exc, DaemonNotRunning):
+        return EXIT_NO_DAEMON, (f"{exc}; start it with `smart-gallery daemon` "
+                                "(or `smart-gallery service install`)")
+    if isinstance(exc, AlreadyRunning):
+        return EXIT_ALREADY_RUNNING, str(exc)
+    diagnosis = None if isinstance(exc, IndexNotWritable | IndexDamaged) else diagnose(exc, db)
+    if isinstance(exc, IndexDamaged) or (diagnosis and diagnosis.problem is Problem.DAMAGED):
+        detail = str(exc) if isinstance(exc, IndexDamaged) else f"index {db}: {exc}"
+        return EXIT_INDEX_DAMAGED, (
+            f"{detail}. The index is a cache of your photos: the daemon moves the file "
+            "aside and rebuilds it when it starts, and so does `smart-gallery index FOLDER`")
+    problem = exc.problem if isinstance(exc, IndexNotWritable) else (
+        diagnosis.problem if diagnosis else None)
+    if problem is Problem.DISK_FULL:
+        return EXIT_CANNOT_WRITE, (
+            f"no space left for the index {db} (free {format_megabytes(free_bytes(db))}); "
+            "the photos indexed so far are kept: free some space and run it again")
+    if problem is Problem.NOT_WRITABLE:
+        return EXIT_CANNOT_WRITE, (f"cannot write the index {db}: {exc}; check the "
+                                   f"permissions of {db.parent}")
+    if isinstance(exc, StoreError | DaemonError | ModelUnavailable | FileNotFoundError
+                  | ValueError | NotADirectoryError):
+        return EXIT_USAGE, str(exc)
+    if isinstance(exc, OSError):
+        return EXIT_USAGE, f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+    return EXIT_INTERNAL, (f"unexpected failure ({type(exc).__name__}: {exc}); this is a bug "
+                           "— run again with --verbose for the details to report it")
 
 
 def print_json(data: object) -> None:

@@ -32,7 +32,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
     folder = folder.resolve()
     taggers = load_taggers(settings, paths.cache_dir)
     options = ScanOptions(settings.excludes, settings.index_hidden)
-    with Store(db) as store:
+    with open_for_writing(db) as store:
         indexer = Indexer(store, taggers, settings.batch_size)
         report = indexer.index_folder(folder, options, progress_printer(not args.quiet))
     _print(f"{folder}: tagged {report.tagged}, unchanged {report.unchanged}, "
@@ -48,6 +48,27 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
                "changed (see `smart-gallery status`)")
     _print(f"index: {db}")
     return 0
+
+
+def open_for_writing(db: Path) -> Store:
+    """The index for `index`; a damaged one is moved aside (kept) and started afresh,
+    since the index is a cache of the photos."""
+    from daemon.index_health import move_aside
+    from daemon.store import IndexDamaged
+
+    try:
+        store = Store(db)
+        damage = store.check()
+        if damage is None:
+            return store
+        store.close()
+        reason = damage
+    except IndexDamaged as exc:
+        reason = str(exc)
+    moved = move_aside(db)
+    print(f"note: the index was damaged ({reason}); kept it as {moved} and indexing into a "
+          "fresh one", file=sys.stderr)
+    return Store(db)
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings, db: Path,
@@ -187,6 +208,14 @@ def cmd_status(args: argparse.Namespace, settings: Settings, db: Path,
            + (f", detector {detector} ({detected} photos)" if detector else ""))
     _print(f"indexed {status['indexed']}, pending {status['pending']}, "
            f"failed {status['failed']}")
+    if status.get("problem"):
+        _print(f"index: {status['index_state']}: {status['problem']}")
+    if status.get("damaged_index_kept_at"):
+        _print(f"  the damaged index is kept as {status['damaged_index_kept_at']}")
+    if status.get("settings_error"):
+        _print(f"settings: {status['settings_error']}; the daemon runs on the last good ones")
+    for folder in status.get("unreadable_folders", []):  # type: ignore[union-attr]
+        _print(f"  cannot list {folder} (permission denied?): its photos are skipped")
     for folder in status["folders"]:  # type: ignore[union-attr]
         state = "online" if folder["online"] else "OFFLINE (entries kept)"
         if folder.get("rescans"):
@@ -204,7 +233,8 @@ def cmd_daemon(args: argparse.Namespace, settings: Settings, db: Path, paths: Pa
         print("error: the daemon always uses the default index (set SMART_GALLERY_HOME "
               "to move it)", file=sys.stderr)
         return 2
-    return run_daemon(paths, settings, low_priority=not args.no_nice)
+    return run_daemon(paths, settings, low_priority=not args.no_nice,
+                      settings_error=getattr(args, "settings_error", None))
 
 
 def _call(paths: Paths, method: str, **params: object) -> object:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from badfiles import make_bad_corpus
 from conftest import COCO, clear_photo
+from index_damage import damage_all_but_header, fill_up, small_filesystem
 
 
 def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -150,5 +151,61 @@ def test_a_detector_size_the_network_cannot_take_is_a_clear_error(tmp_path: Path
     photos = tmp_path / "photos"
     photos.mkdir()
     result = run(home, "index", str(photos), check=False)
-    assert result.returncode == 2
-    assert "multiple of 32" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 4  # bad settings
+    assert result.stderr.strip().splitlines() == [
+        f"error: settings file {home / 'config' / 'settings.toml'}, line 1: "
+        "detector_size must be a multiple of 32, not 100"]
+
+
+def one_error_line(result: subprocess.CompletedProcess[str], code: int) -> str:
+    """The command failed as documented: its exit code, one line on stderr, no traceback."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == code, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+def test_a_damaged_index_is_one_line_for_readers_and_rebuilt_by_index(indexed) -> None:
+    home, photos, _ = indexed
+    index = home / "data" / "index.sqlite3"
+    damage_all_but_header(index)
+    for command in (["search", "кошка"], ["tags", str(photos / "cat_0.jpg")],
+                    ["export-tags", "-"], ["status"]):
+        line = one_error_line(run(home, *command, check=False), 5)
+        assert f"index {index}" in line and "damaged" in line and "rebuilds" in line
+    rebuilt = run(home, "index", str(photos))
+    assert "note: the index was damaged" in rebuilt.stderr and "tagged" in rebuilt.stdout
+    assert list(index.parent.glob("index.sqlite3.damaged-*"))  # kept for a bug report
+    assert "cat_0.jpg" in run(home, "search", "кошка").stdout
+
+
+def test_a_full_disk_during_index_is_one_line_and_keeps_what_was_indexed(
+        tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for source in sorted((COCO / "images").glob("*.jpg"))[:120]:
+        shutil.copy(source, photos / source.name)
+    home = tmp_path / "home"
+    with small_filesystem(tmp_path / "small", megabytes=4) as small:
+        db = small / "index.sqlite3"
+        filler = fill_up(small, leave_bytes=96 * 1024)
+        line = one_error_line(run(home, "index", str(photos), "--db", str(db), "--quiet",
+                                  check=False), 6)
+        assert line.startswith(f"error: no space left for the index {db} (free ")
+        filler.unlink()
+        again = run(home, "index", str(photos), "--db", str(db), "--quiet").stdout
+        counts = {k: int(v) for k, v in re.findall(r"(tagged|unchanged) (\d+)", again)}
+        # what was indexed before the disk filled is kept, and the rest is added
+        assert counts["unchanged"] > 0 and counts["unchanged"] + counts["tagged"] == 120
+        assert json.loads(run(home, "status", "--db", str(db), "--json").stdout)[
+            "indexed"] == 120
+
+
+def test_each_failure_has_its_exit_code(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    one_error_line(run(home, "pause", check=False), 3)  # the daemon is not running
+    one_error_line(run(home, "index", str(tmp_path / "nope"), check=False), 2)
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "settings.toml").write_text("folders = [\n", encoding="utf-8")
+    line = one_error_line(run(home, "search", "кошка", check=False), 4)
+    assert line.startswith(f"error: settings file {home / 'config' / 'settings.toml'}, ")

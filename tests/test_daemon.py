@@ -129,7 +129,7 @@ def test_cli_talks_to_the_daemon_and_falls_back_when_it_is_down(daemon, photo_di
 def test_one_daemon_per_user(daemon) -> None:
     second = subprocess.run([sys.executable, "-m", "daemon.cli", "daemon"], env=daemon.env,
                             text=True, capture_output=True, timeout=300)
-    assert second.returncode == 2 and "another daemon is running" in second.stderr
+    assert second.returncode == 7 and "another daemon is running" in second.stderr
     assert daemon.call("status") is not None
 
 
