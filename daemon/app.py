@@ -23,6 +23,7 @@ from daemon.config import Paths, Settings, SettingsError, SettingsFile, model_id
 from daemon.index_health import Problem, diagnose, free_bytes, move_aside, user_message
 from daemon.indexer import Indexer, IndexReport, Progress
 from daemon.matrix import TagMatrix, load_matrix
+from daemon.salvage import SalvagedPhoto, salvage
 from daemon.scan import ScanOptions, plan_scan
 from daemon.search import QueryEngine, build_query_engine
 from daemon.store import (
@@ -107,6 +108,7 @@ class Gallery:
         self._rebuilding = False  # the index was damaged and is being built again
         self._moved_aside: str | None = None
         self._cannot_index: str | None = None  # an index this program must not touch
+        self._salvaged: dict[str, SalvagedPhoto] = {}  # from a damaged index, for a rebuild
         self._trouble: Problem | None = None  # writing is paused for this
         self._retry_seconds = settings.retry_seconds
         self._retry_delay = settings.retry_seconds  # grows while the trouble lasts
@@ -272,6 +274,8 @@ class Gallery:
             return
         log.error("the index was damaged (%s); moved it to %s and rebuilding from the "
                   "watched folders", detail, moved)
+        # Photos whose tags can still be read are not tagged again (just read and hashed).
+        self._salvaged = salvage(moved, self.sources)
         with self._state_lock:
             self._rebuilding = True
             self._moved_aside = str(moved)
@@ -284,7 +288,8 @@ class Gallery:
     def _serve_jobs(self, store: Store) -> None:
         assert self._taggers, "start() loads the taggers before the writer starts"
         indexer = Indexer(store, self._taggers, self.settings.batch_size,
-                          on_change=self._apply_change, gate=self._gate)
+                          on_change=self._apply_change, gate=self._gate,
+                          salvaged=self._salvaged)
         next_recheck = time.monotonic() + self.settings.rescan_seconds
         while not self._stopping.is_set():
             self._follow_settings()
@@ -296,6 +301,8 @@ class Gallery:
                     with self._state_lock:
                         self._rebuilding = False
                     log.info("the index is rebuilt: %d photos", len(self.matrix))
+                    self._salvaged.clear()
+                    indexer.salvaged = {}
                 if time.monotonic() >= next_recheck:
                     next_recheck = time.monotonic() + self.settings.rescan_seconds
                     self._recheck_roots()

@@ -10,6 +10,7 @@ from pathlib import Path
 from daemon.client import Client, DaemonNotRunning
 from daemon.config import Paths, Settings, model_id, tag_sources
 from daemon.matrix import load_matrix
+from daemon.salvage import SalvagedPhoto
 from daemon.scan import ScanOptions
 from daemon.store import Store
 from daemon.vocab import describe_tags
@@ -32,12 +33,14 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
     folder = folder.resolve()
     taggers = load_taggers(settings, paths.cache_dir)
     options = ScanOptions(settings.excludes, settings.index_hidden)
-    with open_for_writing(db) as store:
-        indexer = Indexer(store, taggers, settings.batch_size)
+    store, salvaged = open_for_writing(db, tag_sources(settings))
+    with store:
+        indexer = Indexer(store, taggers, settings.batch_size, salvaged=salvaged)
         report = indexer.index_folder(folder, options, progress_printer(not args.quiet))
     _print(f"{folder}: tagged {report.tagged}, unchanged {report.unchanged}, "
            f"moved {report.moved}, copies {report.copied}, touched {report.touched}, "
-           f"removed {report.removed}, skipped {len(report.failed) + len(report.known_broken)}")
+           f"removed {report.removed}, skipped {len(report.failed) + len(report.known_broken)}"
+           + (f", salvaged {report.salvaged}" if report.salvaged else ""))
     if report.tagged:
         _print(f"{report.photos_per_second:.1f} photos/s ({report.tagged} photos in "
                f"{report.seconds:.1f} s, models {', '.join(indexer.models)})")
@@ -50,25 +53,34 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
     return 0
 
 
-def open_for_writing(db: Path) -> Store:
+def open_for_writing(db: Path, sources: dict[str, int]
+                     ) -> tuple[Store, dict[str, SalvagedPhoto]]:
     """The index for `index`; a damaged one is moved aside (kept) and started afresh,
-    since the index is a cache of the photos."""
+    since the index is a cache of the photos — with the tags it still holds."""
+    import sqlite3
+
     from daemon.index_health import move_aside
+    from daemon.salvage import salvage
     from daemon.store import IndexDamaged
 
     try:
         store = Store(db)
-        damage = store.check()
+        try:
+            damage = store.check()
+        except sqlite3.DatabaseError as exc:
+            damage = str(exc)
         if damage is None:
-            return store
+            return store, {}
         store.close()
         reason = damage
     except IndexDamaged as exc:
         reason = str(exc)
     moved = move_aside(db)
+    salvaged = salvage(moved, sources)
     print(f"note: the index was damaged ({reason}); kept it as {moved} and indexing into a "
-          "fresh one", file=sys.stderr)
-    return Store(db)
+          f"fresh one (the tags of {len(salvaged)} photos could be read back)",
+          file=sys.stderr)
+    return Store(db), salvaged
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings, db: Path,

@@ -15,13 +15,14 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from daemon.decode import DecodedPhoto, DecodeError, decode_bytes, hash_bytes, read_file
 from daemon.matrix import combine
+from daemon.salvage import SalvagedPhoto
 from daemon.scan import ScanOptions, plan_scan
 from daemon.store import Failure, FileIdentity, SparseTags, Store
 from daemon.tagger import MAX_K, MIN_K, Tagger, sparsify
@@ -44,6 +45,7 @@ class IndexReport:
     moved: int = 0  # renamed or moved: kept their tags
     copied: int = 0  # same content as another photo: reused its tags
     touched: int = 0  # same content, new mtime
+    salvaged: int = 0  # tags found in a damaged index that was moved aside
     removed: int = 0
     unchanged: int = 0
     failed: list[Failure] = field(default_factory=list)
@@ -78,7 +80,8 @@ ChangeCallback = Callable[[int, str, SparseTags | None], None]
 class Indexer:
     def __init__(self, store: Store, taggers: Tagger | Sequence[Tagger], batch_size: int = 16,
                  workers: int = 2, on_change: ChangeCallback | None = None,
-                 gate: Callable[[], bool] | None = None) -> None:
+                 gate: Callable[[], bool] | None = None,
+                 salvaged: Mapping[str, SalvagedPhoto] | None = None) -> None:
         self.store = store
         self.taggers: tuple[Tagger, ...] = (
             tuple(taggers) if isinstance(taggers, Sequence) else (taggers,))
@@ -88,6 +91,8 @@ class Indexer:
         # Called between batches: blocks while paused, returns False to stop early.
         self.gate = gate or (lambda: True)
         self._force = False
+        # content hash -> tags read back from a damaged index (a rebuild reuses them)
+        self.salvaged: Mapping[str, SalvagedPhoto] = salvaged or {}
         self._known_hashes = {t.model_id: store.hashes_tagged_by(t.model_id)
                               for t in self.taggers}
 
@@ -189,8 +194,10 @@ class Indexer:
 
     def _missing_taggers(self, content_hash: str) -> list[Tagger]:
         """The taggers that must run on this content (all of them when forced)."""
+        salvaged = self.salvaged.get(content_hash)
         return [t for t in self.taggers
-                if self._force or content_hash not in self._known_hashes[t.model_id]]
+                if self._force or (content_hash not in self._known_hashes[t.model_id]
+                                   and (salvaged is None or t.model_id not in salvaged.tags))]
 
     @staticmethod
     def _tag(prepared: _Prepared, decoded: DecodedPhoto, taggers: list[Tagger]) -> None:
@@ -240,7 +247,10 @@ class Indexer:
             tags = {model: self.store.tags_of(source.path, model) for model in self.models}
             if all(t is not None for t in tags.values()):
                 break
-        else:  # the hash was known a moment ago but its photo left: decode
+        else:
+            if self._put_salvaged(prepared, report):
+                return
+            # the hash was known a moment ago but its photo left: decode
             self._tag_now(prepared, report)
             return
         photo_id = self.store.put_photo(identity, prepared.content_hash, source.width,
@@ -248,6 +258,21 @@ class Indexer:
         report.copied += 1
         if self.on_change:
             self.on_change(photo_id, identity.path, self._combined(identity.path))
+
+    def _put_salvaged(self, prepared: _Prepared, report: IndexReport) -> bool:
+        salvaged = self.salvaged.get(prepared.content_hash)
+        if salvaged is None or any(m not in salvaged.tags for m in self.models):
+            return False
+        identity = prepared.identity
+        tags = {m: salvaged.tags[m] for m in self.models}
+        photo_id = self.store.put_photo(identity, prepared.content_hash, salvaged.width,
+                                        salvaged.height, tags)
+        for model in tags:
+            self._known_hashes[model].add(prepared.content_hash)
+        report.salvaged += 1
+        if self.on_change:
+            self.on_change(photo_id, identity.path, self._combined(identity.path))
+        return True
 
     def _tag_now(self, prepared: _Prepared, report: IndexReport) -> None:
         try:
@@ -280,12 +305,16 @@ class Indexer:
             return tags
         same = self.store.photos_by_hash(prepared.content_hash)
         same.sort(key=lambda p: p.path != prepared.identity.path)  # the photo itself first
+        salvaged = self.salvaged.get(prepared.content_hash)
         for model in known:
             for photo in same:
                 found = self.store.tags_of(photo.path, model)
                 if found is not None:
                     tags[model] = found
                     break
+            else:
+                if salvaged is not None and model in salvaged.tags:
+                    tags[model] = salvaged.tags[model]
         return tags
 
     def _combined(self, path: str) -> SparseTags:
