@@ -53,6 +53,7 @@ NAME_STYLES: tuple[Callable[[int], str], ...] = (
     lambda n: f"DSC {n}.jpe",
 )
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "smart-gallery-bench-cache"
+BUSY_WAIT = 60.0  # a storm holds the change queue back (debounce), then the writer works
 SEARCH_QUERY = "человек"  # COCO is full of people: a search that finds many photos
 
 
@@ -64,6 +65,7 @@ class CrashConfig:
     workdir: Path | None = None  # default: a fresh temporary folder
     startup_kill_share: float = 0.1  # kills before the daemon answers on its socket
     max_delay: float = 4.0  # seconds from ready to kill, at most
+    busy_kill_share: float = 0.4  # kills soon after the writer starts on a batch
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,14 @@ class CrashReport:
     integrity_after_kill: Counter[str] = field(default_factory=Counter)
     operations: Counter[str] = field(default_factory=Counter)
     start_seconds: list[float] = field(default_factory=list)
-    verdict: Verdict = field(default_factory=Verdict)
+    verdict: Verdict = field(default_factory=Verdict)  # after the last kill
+    watch_verdict: Verdict = field(default_factory=Verdict)  # after a storm, no kill
+    restart_verdict: Verdict | None = None  # after a clean restart, if one was wrong
     seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict.ok and self.watch_verdict.ok
 
 
 class Library:
@@ -176,6 +184,16 @@ class Library:
         os.rename(folder, folder.with_name(f"{base} #{self._counter}"))
         return "folder rename"
 
+    def new_folder(self, rng: random.Random) -> str:
+        """mkdir and move photos in at once: they may land before the folder is watched."""
+        self._counter += 1
+        parent = rng.choice([self.root, *self.folders()])
+        folder = parent / rng.choice((f"Новая папка {self._counter}", f"new {self._counter} 📁"))
+        folder.mkdir()
+        for source in rng.sample(self.files(), min(5, len(self.files()))):
+            os.rename(source, folder / source.name)
+        return "new folder"
+
     def copy(self, rng: random.Random) -> str:
         files = self.files()
         if not files:
@@ -235,15 +253,19 @@ class Storm(threading.Thread):
             # Deletions only keep the library near its size (they cost the daemon nothing).
             return [lib.delete] * (added if grown else 0) + [lib.add_new] * added
         if self.phase == "move storm":
-            return [lib.move] * rng.randint(30, 200)
+            plan: list[Callable[[random.Random], str]] = [lib.move] * rng.randint(30, 200)
+            if rng.random() < 0.3:
+                plan.insert(rng.randrange(len(plan)), lib.new_folder)
+            return plan
         if self.phase == "rename storm":
-            plan: list[Callable[[random.Random], str]] = [lib.rename] * rng.randint(30, 200)
+            plan = [lib.rename] * rng.randint(30, 200)
             plan.insert(rng.randrange(len(plan)), lib.rename_folder)
             return plan
         count = rng.randint(40, 150)
         # Keep the library near its size: more deletions when it has grown.
         weights = {lib.move: 4, lib.rename: 4, lib.copy: 2, lib.add_new: 2,
-                   lib.delete: 6 if grown else 2, lib.overwrite: 1, lib.rename_folder: 0.2}
+                   lib.delete: 6 if grown else 2, lib.overwrite: 1, lib.rename_folder: 0.2,
+                   lib.new_folder: 0.1}
         return rng.choices(list(weights), list(weights.values()), k=count)
 
     def run(self) -> None:
@@ -334,6 +356,23 @@ def verify(library_root: Path, db_path: Path, models: list[str],
     return verdict
 
 
+def wait_busy(daemon: CrashableDaemon, storm: Storm, timeout: float = BUSY_WAIT) -> None:
+    """Until the writer works on a batch, or has had nothing to do for a while."""
+    deadline = time.monotonic() + timeout
+    quiet_since: float | None = None
+    while time.monotonic() < deadline:
+        state = daemon.state()
+        if state in ("reconcile", "changes"):
+            return
+        if storm.is_alive() or state != "idle":
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > 1.5:
+            return  # the batch came and went between two looks
+        time.sleep(0.02)
+
+
 def pick_delay(rng: random.Random, max_delay: float) -> float:
     # A quarter of the kills within 0.3 s of the socket: the start-up reconcile.
     return rng.uniform(0, 0.3) if rng.random() < 0.25 else rng.uniform(0.3, max_delay)
@@ -377,10 +416,18 @@ def run_crash_safety(config: CrashConfig, log: Callable[[str], None] = print) ->
                 storm = Storm(library, phase, random.Random(rng.random()), report.operations,
                               config.photos)
                 storm.start()
-                delay = pick_delay(rng, config.max_delay)
-                if number == 0:
-                    delay = rng.uniform(0.5, config.max_delay)  # during the first index
-                time.sleep(delay)
+                if number > 0 and rng.random() < config.busy_kill_share:
+                    # Wait until the writer works on the changes, then kill within 20 ms:
+                    # while it tags and writes (a timed kill mostly finds it debouncing).
+                    begun = time.monotonic()
+                    wait_busy(daemon, storm)
+                    time.sleep(rng.uniform(0, 0.02))
+                    delay = time.monotonic() - begun
+                else:
+                    delay = pick_delay(rng, config.max_delay)
+                    if number == 0:
+                        delay = rng.uniform(0.5, config.max_delay)  # during the first index
+                    time.sleep(delay)
                 state = daemon.state()
                 running = storm.is_alive()
                 daemon.kill9()
@@ -395,17 +442,34 @@ def run_crash_safety(config: CrashConfig, log: Callable[[str], None] = print) ->
         if storm is not None:
             storm.join()
             _raise_storm_error(storm)
-        time.sleep(2.0)  # watchdog holds move events back a moment to pair them
-        daemon.wait_idle(600)
         models = list(tag_sources(Settings()))
+        settle(daemon)
         report.verdict = verify(library.root, db_path, models, daemon)
+        # One more storm with nobody killed: the watcher alone must keep the index right.
+        storm = Storm(library, "mixed", random.Random(rng.random()), report.operations,
+                      config.photos)
+        storm.run()
+        _raise_storm_error(storm)
+        settle(daemon)
+        report.watch_verdict = verify(library.root, db_path, models, daemon)
+        if not (report.verdict.ok and report.watch_verdict.ok):
+            # Tells a watcher miss (healed by the start-up reconcile) from a broken index.
+            daemon.stop()
+            daemon.start()
+            settle(daemon)
+            report.restart_verdict = verify(library.root, db_path, models, daemon)
         daemon.stop()
     report.seconds = time.monotonic() - started
-    if config.workdir is None and report.verdict.ok:
+    if config.workdir is None and report.ok:
         shutil.rmtree(work, ignore_errors=True)
     else:
         log(f"kept {work} (library, home with index and daemon.log)")
     return report
+
+
+def settle(daemon: DaemonProcess) -> None:
+    time.sleep(2.0)  # watchdog holds move events back a moment to pair them
+    daemon.wait_idle(600)
 
 
 def _raise_storm_error(storm: Storm) -> None:
@@ -413,9 +477,24 @@ def _raise_storm_error(storm: Storm) -> None:
         raise RuntimeError(f"{storm.name} failed") from storm.error
 
 
+def describe_verdict(v: Verdict) -> list[str]:
+    lines = [
+        f"photos on disk {v.on_disk}, in index {v.in_index}; lost {len(v.lost)}, "
+        f"duplicated {len(v.duplicated)}, stale {len(v.stale)}, "
+        f"wrong content {len(v.wrong_content)}, untagged {len(v.untagged)}, "
+        f"orphan tags {v.orphan_tags}, marked unreadable {len(v.failed_on_disk)}",
+        f"integrity_check {v.integrity}, foreign_key_check {v.foreign_keys} problems; "
+        f"daemon: {v.daemon_indexed} searchable, search {SEARCH_QUERY!r} found "
+        f"{v.search_results}, {len(v.search_not_on_disk)} not on disk"]
+    for name in ("lost", "duplicated", "stale", "wrong_content", "untagged", "failed_on_disk",
+                 "search_not_on_disk"):
+        for path in getattr(v, name)[:10]:
+            lines.append(f"  {name}: {path}")
+    return lines
+
+
 def describe(report: CrashReport) -> list[str]:
     """The figures, as lines to print."""
-    v = report.verdict
     phases = Counter(k.phase for k in report.kills)
     states = Counter(k.state for k in report.kills)
     starts = report.start_seconds
@@ -429,21 +508,16 @@ def describe(report: CrashReport) -> list[str]:
                                          report.operations.most_common() if o != "skip"),
         "integrity_check of the index after each kill: " + ", ".join(
             f"{r} {n}" for r, n in report.integrity_after_kill.most_common()),
-        f"daemon start to socket: mean {sum(starts) / max(1, len(starts)):.2f} s, "
-        f"max {max(starts, default=0):.2f} s over {len(starts)} starts",
-        f"photos on disk {v.on_disk}, in index {v.in_index}; lost {len(v.lost)}, "
-        f"duplicated {len(v.duplicated)}, stale {len(v.stale)}, "
-        f"wrong content {len(v.wrong_content)}, untagged {len(v.untagged)}, "
-        f"orphan tags {v.orphan_tags}, marked unreadable {len(v.failed_on_disk)}",
-        f"integrity_check {v.integrity}, foreign_key_check {v.foreign_keys} problems",
-        f"daemon: {v.daemon_indexed} searchable; search {SEARCH_QUERY!r} found "
-        f"{v.search_results}, {len(v.search_not_on_disk)} not on disk",
-        f"total {report.seconds:.0f} s; {'OK' if v.ok else 'FAILED'}",
+        f"daemon start to socket: median {sorted(starts)[len(starts) // 2]:.2f} s, "
+        f"max {max(starts):.2f} s over {len(starts)} starts" if starts else "no starts",
+        "after the last kill and the start-up reconcile:",
+        *describe_verdict(report.verdict),
+        "after one more mixed storm, nobody killed (the watcher alone):",
+        *describe_verdict(report.watch_verdict),
     ]
-    for name in ("lost", "duplicated", "stale", "wrong_content", "untagged", "failed_on_disk",
-                 "search_not_on_disk"):
-        for path in getattr(v, name)[:10]:
-            lines.append(f"  {name}: {path}")
+    if report.restart_verdict is not None:
+        lines += ["after a clean restart:", *describe_verdict(report.restart_verdict)]
+    lines.append(f"total {report.seconds:.0f} s; {'OK' if report.ok else 'FAILED'}")
     return lines
 
 
@@ -466,7 +540,7 @@ def main() -> int:
                               log=lambda line: print(line, flush=True))
     for line in describe(report):
         print(line)
-    return 0 if report.verdict.ok else 1
+    return 0 if report.ok else 1
 
 
 if __name__ == "__main__":
