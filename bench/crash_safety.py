@@ -397,9 +397,10 @@ def run_crash_safety(config: CrashConfig, log: Callable[[str], None] = print) ->
                 delay = rng.uniform(0.05, 2.0)
                 daemon.spawn()
                 time.sleep(delay)
+                state = daemon.state()  # "starting" unless it got its socket up in time
                 running = storm is not None and storm.is_alive()
                 daemon.kill9()
-                report.kills.append(Kill(number, "start-up", delay, "starting", running))
+                report.kills.append(Kill(number, "start-up", delay, state, running))
             else:
                 phase = "indexing" if number == 0 else rng.choice(PHASES)
                 begun = time.monotonic()
