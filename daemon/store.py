@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,37 @@ MIGRATIONS: tuple[str, ...] = (
     # 2: the detector's box of each class it found (x1, y1, x2, y2 as fractions of the photo)
     """
     ALTER TABLE tags ADD COLUMN boxes BLOB;
+    """,
+    # 3: the matrix file (daemon/matrix.py): a random id of this index, the token of the
+    # last matrix file written for it (so that another or an older file is never used),
+    # and the photos whose tags or path changed since that file, so that a file older
+    # than the index is brought up to date instead of rebuilt. Triggers fill the log, so
+    # no write path can forget it. seq grows without AUTOINCREMENT (which costs a bulk
+    # import a third more) because pruning keeps the newest row: a new row's rowid is one
+    # more than the largest in the table.
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    INSERT INTO meta VALUES ('index_id', lower(hex(randomblob(16))));
+    INSERT INTO meta VALUES ('matrix_file', '');
+    CREATE TABLE matrix_changes (
+        seq INTEGER PRIMARY KEY,
+        photo_id INTEGER NOT NULL
+    );
+    CREATE TRIGGER tags_inserted AFTER INSERT ON tags BEGIN
+        INSERT INTO matrix_changes (photo_id) VALUES (NEW.photo_id);
+    END;
+    CREATE TRIGGER tags_updated AFTER UPDATE ON tags BEGIN
+        INSERT INTO matrix_changes (photo_id) VALUES (NEW.photo_id);
+    END;
+    CREATE TRIGGER tags_deleted AFTER DELETE ON tags BEGIN
+        INSERT INTO matrix_changes (photo_id) VALUES (OLD.photo_id);
+    END;
+    CREATE TRIGGER photos_moved AFTER UPDATE OF path ON photos BEGIN
+        INSERT INTO matrix_changes (photo_id) VALUES (NEW.id);
+    END;
+    CREATE TRIGGER photos_deleted AFTER DELETE ON photos BEGIN
+        INSERT INTO matrix_changes (photo_id) VALUES (OLD.id);
+    END;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -178,6 +210,53 @@ class Store:
     def schema_version(self) -> int:
         return self._db.execute("PRAGMA user_version").fetchone()[0]
 
+    @contextmanager
+    def read_transaction(self) -> Iterator[None]:
+        """Reads inside see one state of the index, whatever other connections write."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
+    def index_id(self) -> str:
+        return self._db.execute("SELECT value FROM meta WHERE key = 'index_id'").fetchone()[0]
+
+    # --- the change log of the matrix file -------------------------------------------------
+    def last_change_seq(self) -> int:
+        """The newest change's number (numbers only grow, also after pruning)."""
+        return self._db.execute("SELECT coalesce(max(seq), 0) FROM matrix_changes").fetchone()[0]
+
+    def matrix_file_token(self) -> str:
+        """The token of the matrix file whose changes the log holds ('' for none)."""
+        return self._db.execute("SELECT value FROM meta WHERE key = 'matrix_file'").fetchone()[0]
+
+    def changed_photos_since(self, seq: int) -> list[int]:
+        rows = self._db.execute(
+            "SELECT DISTINCT photo_id FROM matrix_changes WHERE seq > ? ORDER BY photo_id",
+            (seq,))
+        return [row[0] for row in rows]
+
+    def tags_of_changed_since(self, seq: int,
+                              models: Iterable[str]) -> Iterator[tuple[int, str, str, SparseTags]]:
+        """(photo id, path, model, tags) of the photos changed after seq that still exist."""
+        models = list(models)
+        marks = ",".join("?" * len(models))
+        rows = self._db.execute(
+            "SELECT p.id, p.path, t.model, t.classes, t.probs FROM photos p JOIN tags t"
+            " ON t.photo_id = p.id WHERE p.id IN (SELECT photo_id FROM matrix_changes"
+            f" WHERE seq > ?) AND t.model IN ({marks}) ORDER BY p.id", (seq, *models))
+        for photo_id, path, model, classes, probs in rows:
+            yield photo_id, path, model, SparseTags.from_blobs(classes, probs)
+
+    def matrix_file_written(self, token: str, seq: int) -> None:
+        """A matrix file with this token now covers every change up to seq: forget them."""
+        with self._db:
+            self._db.execute("UPDATE meta SET value = ? WHERE key = 'matrix_file'", (token,))
+            # The newest row stays, so that seq keeps growing (see migration 3).
+            self._db.execute("DELETE FROM matrix_changes WHERE seq <= ? AND seq <"
+                             " (SELECT max(seq) FROM matrix_changes)", (seq,))
+
     # --- photos -----------------------------------------------------------------
     def photo_by_path(self, path: str) -> PhotoRecord | None:
         row = self._db.execute(f"SELECT {_PHOTO_COLUMNS} FROM photos WHERE path = ?",
@@ -298,6 +377,20 @@ class Store:
             "SELECT t.classes, t.probs, t.boxes FROM tags t JOIN photos p ON p.id = t.photo_id"
             " WHERE p.path = ? AND t.model = ?", (path, model)).fetchone()
         return SparseTags.from_blobs(*row) if row else None
+
+    def tag_blobs(self, model: str) -> Iterator[tuple[int, bytes, bytes]]:
+        """(photo id, classes, probs) of every photo the model tagged, by id: the raw blobs,
+        for building the matrix without an object per photo."""
+        return self._db.execute("SELECT photo_id, classes, probs FROM tags WHERE model = ?"
+                                " ORDER BY photo_id", (model,))
+
+    def paths_of_tagged(self, models: Iterable[str]) -> Iterator[tuple[int, str]]:
+        """(id, path) of every photo that any of these models tagged, by id."""
+        models = list(models)
+        marks = ",".join("?" * len(models))
+        return self._db.execute(
+            "SELECT id, path FROM photos WHERE id IN (SELECT photo_id FROM tags WHERE model IN"
+            f" ({marks})) ORDER BY id", models)
 
     def iter_tags(self, model: str) -> Iterator[tuple[int, str, SparseTags]]:
         rows = self._db.execute(

@@ -148,3 +148,35 @@ def test_add_tags_puts_a_second_model_beside_the_first(tmp_path: Path) -> None:
         assert store.tags_of("/p/a.jpg", "detector").classes.tolist() == [15]
         assert store.tags_of("/p/a.jpg", "imagenet").classes.tolist() == [281]
         assert store.count_tagged("detector") == 1  # no tags for a photo not in the index
+
+
+def test_every_change_of_tags_or_paths_is_logged_and_seq_only_grows(tmp_path: Path) -> None:
+    """The matrix file's change log (filled by triggers): every write path that changes
+    what a search sees names its photo; touching a file does not."""
+    with Store(tmp_path / "i.sqlite3") as store:
+        store.add_new_photos([(FileIdentity(f"/p/{n}.jpg", 1, 1), f"h{n}", 1, 1,
+                               _tags((281, 0.9))) for n in "abc"], "imagenet")
+        ids = {p: store.photo_by_path(p).id for p in ("/p/a.jpg", "/p/b.jpg", "/p/c.jpg")}
+        assert store.changed_photos_since(0) == sorted(ids.values())
+        mark = store.last_change_seq()
+        store.touch_photo(FileIdentity("/p/a.jpg", 2, 2))
+        assert store.changed_photos_since(mark) == []
+        store.add_tags("detector", [("/p/a.jpg", _tags((15, 0.8)))])
+        assert store.changed_photos_since(mark) == [ids["/p/a.jpg"]]
+        mark = store.last_change_seq()
+        store.move_photo("/p/b.jpg", FileIdentity("/p/b2.jpg", 1, 1))
+        assert store.changed_photos_since(mark) == [ids["/p/b.jpg"]]
+        mark = store.last_change_seq()
+        store.put_photo(FileIdentity("/p/c.jpg", 1, 1), "new", 1, 1,
+                        {"imagenet": _tags((207, 0.5))})
+        assert store.changed_photos_since(mark) == [ids["/p/c.jpg"]]
+        mark = store.last_change_seq()
+        store.remove_photos(["/p/a.jpg"])
+        assert store.changed_photos_since(mark) == [ids["/p/a.jpg"]]
+        last = store.last_change_seq()
+        store.matrix_file_written("token", last)
+        assert store.matrix_file_token() == "token"
+        assert store.changed_photos_since(0) == [ids["/p/a.jpg"]]  # the newest row stays
+        store.remove_photos(["/p/b2.jpg"])
+        assert store.last_change_seq() > last
+        assert store.changed_photos_since(last) == [ids["/p/b.jpg"]]
