@@ -112,7 +112,7 @@ class QueryEngine:
             keep = combined >= min_score
         else:  # «без людей» alone: every photo without them
             combined = np.ones(snapshot.num_rows, np.float32)
-            keep = np.array([matrix.is_alive(row) for row in range(snapshot.num_rows)], bool)
+            keep = snapshot.alive.copy()
         excluded = []
         for concept in plan.excluded:
             present = concept_scores(snapshot, concept) >= NEGATION_FLOOR
