@@ -22,7 +22,13 @@ from typing import TypeVar
 from daemon.config import Paths, Settings, SettingsError, SettingsFile, model_id, tag_sources
 from daemon.index_health import Problem, diagnose, free_bytes, move_aside, user_message
 from daemon.indexer import Indexer, IndexReport, Progress
-from daemon.matrix import TagMatrix, load_matrix
+from daemon.matrix import (
+    SAVE_AFTER_CHANGES,
+    TagMatrix,
+    load_matrix,
+    matrix_file_for,
+    save_matrix_if_changed,
+)
 from daemon.salvage import SalvagedPhoto, salvage
 from daemon.scan import ScanOptions, plan_scan
 from daemon.search import QueryEngine, build_query_engine
@@ -43,6 +49,7 @@ T = TypeVar("T")
 
 MAX_RETRY_SECONDS = 300.0
 FREED_TO_RETRY = 1 << 20  # this much space freed: try again at once
+MATRIX_SAVE_SECONDS = 300  # a killed daemon re-reads at most this long's changes
 
 
 class RequestError(Exception):
@@ -183,7 +190,10 @@ class Gallery:
                 for root in self.settings.folders:
                     self._jobs.put(_Reconcile(root))
                 continue
-            store.close()
+            try:  # a clean stop: the next start maps what the matrix holds now
+                save_matrix_if_changed(self.matrix, store, matrix_file_for(self.paths.index_db))
+            finally:
+                store.close()
             return
 
     def _open_index(self) -> Store:
@@ -202,7 +212,7 @@ class Gallery:
                 raise _IndexTrouble(Problem.DAMAGED, f"quick_check: {damage}")
             if self._loading:
                 started = time.monotonic()
-                self.matrix = load_matrix(store, self.sources)
+                self.matrix = load_matrix(store, self.sources, matrix_file_for(index))
                 log.info("read %d photos from %s in %.1f s", len(self.matrix), index,
                          time.monotonic() - started)
             with self._state_lock:
@@ -255,7 +265,8 @@ class Gallery:
         for immutable in (False, True):  # a read-only file system needs immutable
             try:
                 with Store(self.paths.index_db, readonly=True, immutable=immutable) as store:
-                    self.matrix = load_matrix(store, self.sources)
+                    self.matrix = load_matrix(store, self.sources,
+                                              matrix_file_for(self.paths.index_db))
                 return True
             except (StoreError, sqlite3.DatabaseError):
                 continue
@@ -291,6 +302,7 @@ class Gallery:
                           on_change=self._apply_change, gate=self._gate,
                           salvaged=self._salvaged)
         next_recheck = time.monotonic() + self.settings.rescan_seconds
+        next_save = time.monotonic() + MATRIX_SAVE_SECONDS
         while not self._stopping.is_set():
             self._follow_settings()
             for root in self.settings.folders:
@@ -306,6 +318,11 @@ class Gallery:
                 if time.monotonic() >= next_recheck:
                     next_recheck = time.monotonic() + self.settings.rescan_seconds
                     self._recheck_roots()
+                elif time.monotonic() >= next_save:
+                    next_save = time.monotonic() + MATRIX_SAVE_SECONDS
+                    save_matrix_if_changed(self.matrix, store,
+                                           matrix_file_for(self.paths.index_db),
+                                           SAVE_AFTER_CHANGES)
                 continue
             if isinstance(job, _CheckFailed):
                 self._confirm_damage(job.detail)

@@ -294,3 +294,40 @@ def test_out_of_inotify_watches_falls_back_to_rescans(daemon, photo_dir) -> None
     # changes in a folder nobody watches are still found, by the periodic rescan
     shutil.copy(clear_photo("bus"), photo_dir / "album39" / "found_by_rescan.jpg")
     daemon.wait_until(lambda: "found_by_rescan.jpg" in daemon.search("автобус"), 60)
+
+
+def test_restart_maps_the_matrix_file_and_a_kill_loses_no_change(tmp_path: Path,
+                                                                   photo_dir) -> None:
+    """A clean stop writes the matrix file and the next start maps it; after a kill -9 the
+    file is older than the index, and the change log brings it up to date."""
+    matrix_file = tmp_path / "home" / "data" / "index.matrix"
+    with DaemonProcess(tmp_path / "home") as daemon:
+        daemon.start()
+        daemon.call("folders.add", path=str(photo_dir))
+        daemon.wait_idle()
+        assert daemon.stop() == 0
+        assert matrix_file.exists()
+        _start_and_load(daemon)
+        assert "matrix file" in daemon.log() and "mapped" in daemon.log()
+        shutil.copy(clear_photo("bus"), photo_dir / "после файла.jpg")
+        (photo_dir / "dog_0.jpg").unlink()
+        daemon.wait_until(lambda: "после файла.jpg" in daemon.search("автобус"), 30)
+        daemon.wait_until(lambda: "dog_0.jpg" not in daemon.search("собака"), 30)
+        written = matrix_file.stat().st_mtime_ns
+        daemon.kill9()
+        assert matrix_file.stat().st_mtime_ns == written  # the file knows neither change
+        _start_and_load(daemon)
+        daemon.wait_idle()
+        # the index holds both changes already, so nothing re-indexes them: the search
+        # sees them only through the change log
+        assert "после файла.jpg" in daemon.search("автобус")
+        assert "dog_0.jpg" not in daemon.search("собака")
+        assert daemon.call("status")["indexed"] == 7
+        assert daemon.log().count("mapped") >= 2
+
+
+def _start_and_load(daemon: DaemonProcess) -> None:
+    """start() returns when the socket answers; the writer reads the index after that."""
+    daemon.start()
+    daemon.wait_until(lambda: daemon.call("status")["index_state"] != "loading", 60,
+                      "the index was not read")
