@@ -372,8 +372,8 @@ def load_matrix(store: Store, sources: Mapping[str, int] | str,
     if cache_file is not None and not store.readonly:
         try:
             save_matrix(matrix, store, cache_file)
-        except OSError as exc:  # a full disk must not keep the daemon from starting
-            log.warning("cannot write the matrix file %s: %s", cache_file, exc)
+        except Exception:  # noqa: BLE001 - a cache must not keep the daemon from starting
+            log.exception("cannot write the matrix file %s", cache_file)
     return matrix
 
 
@@ -395,8 +395,11 @@ def save_matrix_if_changed(matrix: TagMatrix, store: Store, cache_file: Path,
         return False
     try:
         save_matrix(matrix, store, cache_file)
-    except (OSError, ValueError, MatrixFileError) as exc:
+    except OSError as exc:  # a full disk, say
         log.warning("cannot write the matrix file %s: %s", cache_file, exc)
+        return False
+    except Exception:  # noqa: BLE001 - a cache must not stop the writer thread
+        log.exception("cannot write the matrix file %s", cache_file)
         return False
     return True
 

@@ -54,6 +54,8 @@ class MatrixFileWriter:
         self.path = path
         self._temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         path.parent.mkdir(parents=True, exist_ok=True)
+        for left in path.parent.glob(f".{path.name}.*.tmp"):  # by a writer that was killed
+            left.unlink(missing_ok=True)
         self._file = open(self._temp, "wb")  # noqa: SIM115 - closed in commit/abort
         self._file.write(b"\0" * _PRELUDE.size)
         self._position = _PRELUDE.size

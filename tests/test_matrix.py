@@ -379,3 +379,26 @@ def test_save_if_changed_writes_only_after_enough_changes(tmp_path: Path) -> Non
         assert save_matrix_if_changed(matrix, store, cache)
         assert load_matrix(store, SOURCES, cache).loaded_from == "file"
         assert store.changed_photos_since(matrix.covered_seq) == []
+
+
+def test_a_file_that_cannot_be_written_does_not_stop_the_load(tmp_path: Path) -> None:
+    (tmp_path / "not-a-folder").write_text("x")
+    cache = tmp_path / "not-a-folder" / "index.matrix"
+    with Store(tmp_path / "index.sqlite3") as store:
+        _fill(store, 50)
+        matrix = load_matrix(store, SOURCES, cache)
+        assert matrix.loaded_from == "index" and len(matrix) == 50
+        _change(store, seed=1)
+        assert not save_matrix_if_changed(matrix, store, cache)
+        assert not cache.exists()
+
+
+def test_a_temporary_file_left_by_a_killed_writer_is_removed(tmp_path: Path) -> None:
+    cache = tmp_path / "index.matrix"
+    left = tmp_path / ".index.matrix.12345.tmp"
+    left.write_bytes(b"half a matrix")
+    with Store(tmp_path / "index.sqlite3") as store:
+        _fill(store, 20)
+        load_matrix(store, SOURCES, cache)
+    assert cache.exists() and not left.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.matrix", "index.sqlite3"]
