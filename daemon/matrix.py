@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -182,6 +183,12 @@ class TagMatrix:
                 self._changed.add(row)
                 self._version += 1
                 self._snapshot = None
+
+    def file_size_estimate(self) -> int:
+        """About the bytes of the matrix file of these rows."""
+        entries = self._base.classes.size + sum(len(t.classes) for t in self._tags.values())
+        paths = self._base.path_bytes.size + 100 * len(self._paths)
+        return 14 * entries + 41 * self._num_rows + paths + 4096
 
     @property
     def unsaved_rows(self) -> int:
@@ -390,10 +397,14 @@ def save_matrix_if_changed(matrix: TagMatrix, store: Store, cache_file: Path,
     default, when it stops. Returns whether it wrote the file."""
     if matrix.sources is None:
         return False
-    changes = max(matrix.unsaved_rows, store.last_change_seq() - matrix.covered_seq)
-    if changes < max(min_changes, 1) and cache_file.exists():
-        return False
     try:
+        changes = max(matrix.unsaved_rows, store.last_change_seq() - matrix.covered_seq)
+        if changes < max(min_changes, 1) and cache_file.exists():
+            return False
+        # The index must not be the one that runs out of space because of its cache.
+        if shutil.disk_usage(cache_file.parent).free < 2 * matrix.file_size_estimate():
+            log.warning("not writing the matrix file %s: little free space", cache_file)
+            return False
         save_matrix(matrix, store, cache_file)
     except OSError as exc:  # a full disk, say
         log.warning("cannot write the matrix file %s: %s", cache_file, exc)
