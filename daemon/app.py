@@ -285,6 +285,7 @@ class Gallery:
             return
         log.error("the index was damaged (%s); moved it to %s and rebuilding from the "
                   "watched folders", detail, moved)
+        matrix_file_for(index).unlink(missing_ok=True)  # it belongs to the damaged index
         # Photos whose tags can still be read are not tagged again (just read and hashed).
         self._salvaged = salvage(moved, self.sources)
         with self._state_lock:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from daemon.client import Client, DaemonNotRunning
 from daemon.config import Paths, Settings, model_id, tag_sources
-from daemon.matrix import load_matrix
+from daemon.matrix import load_matrix, matrix_file_for
 from daemon.salvage import SalvagedPhoto
 from daemon.scan import ScanOptions
 from daemon.store import Store
@@ -76,6 +76,7 @@ def open_for_writing(db: Path, sources: dict[str, int]
     except IndexDamaged as exc:
         reason = str(exc)
     moved = move_aside(db)
+    matrix_file_for(db).unlink(missing_ok=True)  # it belongs to the damaged index
     salvaged = salvage(moved, sources)
     print(f"note: the index was damaged ({reason}); kept it as {moved} and indexing into a "
           f"fresh one (the tags of {len(salvaged)} photos could be read back)",
@@ -118,8 +119,8 @@ def cmd_search(args: argparse.Namespace, settings: Settings, db: Path,
 def _search_on_disk(query: str, limit: int, settings: Settings, db: Path) -> dict[str, object]:
     from daemon.search import build_query_engine
 
-    with Store(db, readonly=True) as store:
-        matrix = load_matrix(store, tag_sources(settings))
+    with Store(db, readonly=True) as store:  # maps the daemon's matrix file if it is current
+        matrix = load_matrix(store, tag_sources(settings), matrix_file_for(db))
     return build_query_engine(settings).search(query, matrix, limit=limit).to_json()
 
 
