@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from daemon.decode import DecodedPhoto, DecodeError, decode_bytes, hash_bytes, read_file
+from daemon.hash_set import HashSet
 from daemon.matrix import combine
 from daemon.salvage import SalvagedPhoto
 from daemon.scan import ScanOptions, plan_scan
@@ -93,7 +94,7 @@ class Indexer:
         self._force = False
         # content hash -> tags read back from a damaged index (a rebuild reuses them)
         self.salvaged: Mapping[str, SalvagedPhoto] = salvaged or {}
-        self._known_hashes = {t.model_id: store.hashes_tagged_by(t.model_id)
+        self._known_hashes = {t.model_id: HashSet(store.hashes_tagged_by(t.model_id))
                               for t in self.taggers}
 
     @property
@@ -227,9 +228,13 @@ class Indexer:
         identity = prepared.identity
         same = self.store.photos_by_hash(prepared.content_hash)
         here = next((p for p in same if p.path == identity.path), None)
-        if here is not None:
+        if here is not None and all(self.store.tags_of(identity.path, m) is not None
+                                    for m in self.models):
             self.store.touch_photo(identity)
             report.touched += 1
+            return
+        if here is not None:  # its content was known, but not every tagger's tags are here
+            self._tag_now(prepared, report)
             return
         moved_from = next((p for p in same if p.path in gone or not os.path.exists(p.path)),
                           None)
@@ -286,6 +291,18 @@ class Indexer:
 
     def _write(self, prepared: _Prepared, report: IndexReport) -> None:
         tags = self._with_known_tags(prepared, dict(prepared.tags))
+        lacking = [t for t in self.taggers if t.model_id not in tags]
+        if lacking:
+            # A tagger knew this content, but no photo holds its tags any more (removed
+            # since, or two hashes sharing a HashSet key): run it now.
+            try:
+                decoded = decode_bytes(read_file(Path(prepared.identity.path)))
+            except DecodeError as exc:
+                prepared.error = str(exc)
+                self._fail(prepared, report)
+                return
+            self._tag(prepared, decoded, lacking)
+            tags.update({t.model_id: prepared.tags[t.model_id] for t in lacking})
         photo_id = self.store.put_photo(prepared.identity, prepared.content_hash,
                                         prepared.width, prepared.height, tags)
         for model in tags:

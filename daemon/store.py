@@ -349,11 +349,13 @@ class Store:
                                           ((p,) for p in paths))
             return cursor.rowcount
 
-    def hashes_tagged_by(self, model: str) -> set[str]:
+    def hashes_tagged_by(self, model: str) -> Iterator[str]:
+        """The content hashes this model has tagged, streamed (a million of them as Python
+        strings would stay in the process's memory)."""
         rows = self._db.execute(
-            "SELECT DISTINCT p.content_hash FROM photos p JOIN tags t ON t.photo_id = p.id"
+            "SELECT p.content_hash FROM photos p JOIN tags t ON t.photo_id = p.id"
             " WHERE t.model = ?", (model,))
-        return {row[0] for row in rows}
+        return (row[0] for row in rows)
 
     def count_photos(self) -> int:
         return self._db.execute("SELECT count(*) FROM photos").fetchone()[0]

@@ -119,6 +119,29 @@ def test_switching_model_retags_without_losing_photos(tmp_path: Path, fake_tagge
         assert store.count_tagged(fake_tagger.model_id) == 1
 
 
+def test_content_a_tagger_knew_from_a_deleted_photo_is_tagged_again(
+        tmp_path: Path, fake_tagger) -> None:
+    """A second tagger is added; before its pass reaches a photo, the photo is deleted
+    and a copy of it appears: the copy gets both taggers' tags, not just the new one's."""
+    from conftest import FakeTagger
+
+    class SecondTagger(FakeTagger):
+        model_id = "second-tagger"
+
+    root = tmp_path / "photos"
+    original = solid_photo(root / "a.jpg", (200, 10, 10))
+    with Store(tmp_path / "i.sqlite3") as store:
+        Indexer(store, fake_tagger).index_folder(root)
+        both = Indexer(store, [fake_tagger, SecondTagger()])  # the first knows the content
+        copy = root / "b.jpg"
+        copy.write_bytes(original.read_bytes())
+        original.unlink()
+        both.process([], gone=[str(original)])
+        both.index_folder(root)
+        assert store.tags_of(str(copy), fake_tagger.model_id) is not None
+        assert store.tags_of(str(copy), "second-tagger") is not None
+
+
 def test_broken_files_are_reported_and_not_retried(tmp_path: Path, fake_tagger) -> None:
     root = tmp_path / "photos"
     expected = make_bad_corpus(root, coco_with("cat", alone=True)[0])
