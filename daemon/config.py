@@ -6,6 +6,7 @@ import json
 import os
 import re
 import tomllib
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -66,7 +67,7 @@ class Paths:
                 Path(platformdirs.user_data_dir(APP_NAME)),
                 Path(platformdirs.user_config_dir(APP_NAME)),
                 Path(platformdirs.user_cache_dir(APP_NAME)),
-                Path(platformdirs.user_runtime_dir(APP_NAME)),
+                _runtime_dir(),
             )
         cache = os.environ.get("SMART_GALLERY_CACHE")  # e.g. exported models shared by tests
         return replace(paths, cache_dir=Path(cache)) if cache else paths
@@ -142,6 +143,14 @@ class Settings:
         temporary = path.with_suffix(".toml.tmp")
         temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
         temporary.replace(path)
+
+
+def _runtime_dir() -> Path:
+    # Without XDG_RUNTIME_DIR platformdirs falls back to /tmp/runtime-UID with a warning
+    # that would be a second line under every error message.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Path(platformdirs.user_runtime_dir(APP_NAME))
 
 
 class SettingsFile:

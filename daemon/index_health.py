@@ -93,7 +93,10 @@ def check_pages(db: sqlite3.Connection) -> str | None:
     rows = db.execute("PRAGMA quick_check(5)").fetchall()
     if rows and rows[0][0] == "ok":
         return None
-    return "; ".join(str(row[0]) for row in rows)
+    # One line for logs and the CLI: SQLite's report spans lines and starts with a banner.
+    lines = [line.strip() for row in rows for line in str(row[0]).splitlines()]
+    found = "; ".join(line for line in lines if line and not line.startswith("***"))
+    return found[:200] + ("…" if len(found) > 200 else "")
 
 
 def move_aside(index: Path, now: float | None = None) -> Path:

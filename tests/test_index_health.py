@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from index_damage import damage_middle, damage_pages
+from index_damage import damage_all_but_header, damage_middle, damage_pages
 
 from daemon.index_health import (
     KEEP_DAMAGED_COPIES,
@@ -117,3 +117,13 @@ def test_what_the_user_is_told(tmp_path: Path) -> None:
     assert user_message(Problem.DISK_FULL, tmp_path / "i").startswith(
         "Нет места на диске: свободно ")
     assert "МБ" in user_message(Problem.DISK_FULL, tmp_path / "i")
+
+
+def test_what_the_check_found_is_one_line(tmp_path: Path) -> None:
+    index = tmp_path / "index.sqlite3"
+    fill(index)
+    damage_all_but_header(index)
+    with Store(index) as store:
+        found = store.check()
+    assert found is not None and "\n" not in found and "***" not in found
+    assert "Page" in found and len(found) <= 201
