@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from daemon_process import DaemonProcess  # noqa: E402
 
 from daemon.config import Settings, tag_sources  # noqa: E402
-from daemon.decode import hash_bytes  # noqa: E402
+from daemon.signals.decode import hash_bytes  # noqa: E402
 
 PHASES = ("indexing", "move storm", "rename storm", "mixed")
 # Odd names on purpose: Cyrillic, spaces, emoji, upper-case extensions, nested folders.

@@ -24,9 +24,9 @@ from query_latency import benchmark_queries, fill_synthetic_index, synthetic_pho
 sys.path.insert(0, str(ROOT / "tests"))
 from daemon_process import DaemonProcess  # noqa: E402
 
-from daemon.client import Client, DaemonError  # noqa: E402
-from daemon.scan import ScanOptions, plan_scan  # noqa: E402
-from daemon.store import FileIdentity, Store  # noqa: E402
+from daemon.index.scan import ScanOptions, plan_scan  # noqa: E402
+from daemon.index.store import FileIdentity, Store  # noqa: E402
+from daemon.service.client import Client, DaemonError  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:

@@ -25,7 +25,7 @@ from query_latency import synthetic_index
 sys.path.insert(0, str(ROOT / "tests"))
 from daemon_process import DaemonProcess  # noqa: E402
 
-from daemon.client import Client  # noqa: E402
+from daemon.service.client import Client  # noqa: E402
 
 STARTS = ("first start (SQLite, writes the file)", "start from the matrix file",
           "start after kill -9")

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from common import ROOT, make_large_jpegs, peak_rss_mb
 
-from daemon.detector import DEFAULT_SIZE, Detector
-from daemon.indexer import Indexer
-from daemon.store import Store
-from daemon.tagger import Tagger, load_tagger
+from daemon.index.indexer import Indexer
+from daemon.index.store import Store
+from daemon.signals.classifier import Tagger, load_tagger
+from daemon.signals.detector import DEFAULT_SIZE, Detector
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from daemon.tagger import load_tagger
+from daemon.signals.classifier import load_tagger
 
 
 def main() -> None:

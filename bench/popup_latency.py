@@ -26,7 +26,7 @@ from query_latency import synthetic_photos
 sys.path.insert(0, str(ROOT / "tests"))
 from daemon_process import DaemonProcess  # noqa: E402
 
-from daemon.store import FileIdentity, Store  # noqa: E402
+from daemon.index.store import FileIdentity, Store  # noqa: E402
 from tray.popup import Actions, Popup  # noqa: E402
 
 QUERIES = ["кошка", "собака", "транспорт", "еда", "человек", "птица", "мебель", "посуда"]

@@ -30,9 +30,9 @@ import numpy as np
 from common import COCO, peak_rss_mb
 
 from daemon.config import Settings, tag_sources
-from daemon.matrix import TagMatrix, load_matrix, matrix_file_for, save_matrix
-from daemon.search import build_query_engine
-from daemon.store import FileIdentity, SparseTags, Store
+from daemon.index.matrix import TagMatrix, load_matrix, matrix_file_for, save_matrix
+from daemon.index.store import FileIdentity, SparseTags, Store
+from daemon.query.search import build_query_engine
 
 EXTRA_QUERIES = ["кошка на диване", "котик", "сабака", "собака на пляже", "красная машина",
                  "люди", "дети в парке", "транспорт"]

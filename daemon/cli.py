@@ -11,10 +11,10 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from daemon.client import DaemonError, DaemonNotRunning
 from daemon.config import Paths, Settings, SettingsError, load_for_daemon
-from daemon.lifecycle import AlreadyRunning
-from daemon.store import StoreError
+from daemon.index.store import StoreError
+from daemon.service.client import DaemonError, DaemonNotRunning
+from daemon.service.lifecycle import AlreadyRunning
 
 log = logging.getLogger("smart_gallery")
 
@@ -185,9 +185,9 @@ def _command_settings(args: argparse.Namespace, paths: Paths) -> Settings:
 
 def explain_failure(exc: BaseException, db: Path) -> tuple[int, str]:
     """An exception -> (exit code, the one line that explains it)."""
-    from daemon.index_health import Problem, diagnose, format_megabytes, free_bytes
-    from daemon.store import IndexDamaged, IndexNotWritable
-    from daemon.tagger import ModelUnavailable
+    from daemon.index.health import Problem, diagnose, format_megabytes, free_bytes
+    from daemon.index.store import IndexDamaged, IndexNotWritable
+    from daemon.signals.classifier import ModelUnavailable
 
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED, "interrupted"

@@ -7,13 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from daemon.client import Client, DaemonNotRunning
 from daemon.config import Paths, Settings, model_id, tag_sources
-from daemon.matrix import load_matrix, matrix_file_for
-from daemon.salvage import SalvagedPhoto
-from daemon.scan import ScanOptions
-from daemon.store import Store
-from daemon.vocab import describe_tags
+from daemon.index.matrix import load_matrix, matrix_file_for
+from daemon.index.salvage import SalvagedPhoto
+from daemon.index.scan import ScanOptions
+from daemon.index.store import Store
+from daemon.query.vocab import describe_tags
+from daemon.service.client import Client, DaemonNotRunning
 
 
 def _print(*parts: object) -> None:
@@ -23,8 +23,8 @@ def _print(*parts: object) -> None:
 def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
                 paths: Paths) -> int:
     from daemon.cli import progress_printer
-    from daemon.indexer import Indexer
-    from daemon.tagger import load_taggers
+    from daemon.index.indexer import Indexer
+    from daemon.signals.classifier import load_taggers
 
     folder = args.folder.expanduser()
     if not folder.is_dir():
@@ -59,9 +59,9 @@ def open_for_writing(db: Path, sources: dict[str, int]
     since the index is a cache of the photos — with the tags it still holds."""
     import sqlite3
 
-    from daemon.index_health import move_aside
-    from daemon.salvage import salvage
-    from daemon.store import IndexDamaged
+    from daemon.index.health import move_aside
+    from daemon.index.salvage import salvage
+    from daemon.index.store import IndexDamaged
 
     try:
         store = Store(db)
@@ -117,7 +117,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings, db: Path,
 
 
 def _search_on_disk(query: str, limit: int, settings: Settings, db: Path) -> dict[str, object]:
-    from daemon.search import build_query_engine
+    from daemon.query.search import build_query_engine
 
     with Store(db, readonly=True) as store:  # maps the daemon's matrix file if it is current
         matrix = load_matrix(store, tag_sources(settings), matrix_file_for(db))
@@ -126,7 +126,7 @@ def _search_on_disk(query: str, limit: int, settings: Settings, db: Path) -> dic
 
 def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
                 paths: Paths) -> int:
-    from daemon.vocab import load_vocabulary
+    from daemon.query.vocab import load_vocabulary
 
     path = str(args.photo.expanduser().resolve())
     with Store(db, readonly=True) as store:
@@ -159,7 +159,7 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
 
 def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path,
                 paths: Paths) -> int:
-    from daemon.vocab import load_vocabulary
+    from daemon.query.vocab import load_vocabulary
 
     vocabulary = load_vocabulary()
     sources = tag_sources(settings)
@@ -240,7 +240,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings, db: Path,
 
 
 def cmd_daemon(args: argparse.Namespace, settings: Settings, db: Path, paths: Paths) -> int:
-    from daemon.runner import run_daemon
+    from daemon.service.runner import run_daemon
 
     if getattr(args, "db", None) is not None:
         print("error: the daemon always uses the default index (set SMART_GALLERY_HOME "
@@ -313,7 +313,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, db: Path | None,
 
 
 def cmd_service(args: argparse.Namespace, settings: Settings, db: Path, paths: Paths) -> int:
-    from daemon import service
+    from daemon.service import autostart as service
 
     if args.action == "status":
         report = service.status(paths)

@@ -88,7 +88,8 @@ class Settings:
     batch_size: int = 8  # photos between pause/stop checks
     # The COCO-80 object detector beside the ImageNet tagger (people, giraffes, forks…).
     detector: bool = True
-    detector_size: int = 384  # input side in pixels, a multiple of 32 (see daemon/detector.py)
+    # input side in pixels, a multiple of 32 (see daemon/signals/detector.py)
+    detector_size: int = 384
     # How often the daemon looks at offline folders and folders it could not watch.
     rescan_seconds: float = 30.0
     # How soon indexing tries again after a full disk or a read-only index (it backs off
@@ -282,9 +283,9 @@ def _line_of(text: str, key: str) -> int | str:
 
 def tag_sources(settings: Settings) -> dict[str, int]:
     """The model ids whose tags a search reads -> where their classes start
-    (daemon/classes.py): the ImageNet tagger, and the detector when it is on."""
-    from daemon.classes import DETECTOR_OFFSET
-    from daemon.detector import detector_model_id
+    (daemon/concepts.py): the ImageNet tagger, and the detector when it is on."""
+    from daemon.concepts import DETECTOR_OFFSET
+    from daemon.signals.detector import detector_model_id
 
     sources = {model_id(settings.model): 0}
     if settings.detector:

@@ -24,15 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from daemon.config import Settings
-from daemon.indexer import Indexer
-from daemon.matrix import TagMatrix, load_matrix
-from daemon.scan import ScanOptions
-from daemon.search import QueryEngine
-from daemon.seed import SeedMethod
-from daemon.store import Store
-from daemon.tagger import load_taggers
-from daemon.text import Analyzer, load_word_vectors
-from daemon.vocab import load_vocabulary
+from daemon.index.indexer import Indexer
+from daemon.index.matrix import TagMatrix, load_matrix
+from daemon.index.scan import ScanOptions
+from daemon.index.store import Store
+from daemon.query.search import QueryEngine
+from daemon.query.seed import SeedMethod
+from daemon.query.text import Analyzer, load_word_vectors
+from daemon.query.vocab import load_vocabulary
+from daemon.signals.classifier import load_taggers
 
 
 @dataclass(frozen=True)

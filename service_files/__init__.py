@@ -1,1 +1,1 @@
-"""Templates for starting Smart Gallery at login; rendered by daemon/service.py."""
+"""Templates for starting Smart Gallery at login; rendered by daemon/service/autostart.py."""

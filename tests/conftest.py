@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from daemon.store import SparseTags
-from daemon.tagger import sparsify
+from daemon.index.store import SparseTags
+from daemon.signals.classifier import sparsify
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -51,42 +51,42 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tagger(model_cache: Path):
     """The tagger the product runs: EfficientNet-Lite0 exported to ONNX."""
-    from daemon.tagger import load_tagger
+    from daemon.signals.classifier import load_tagger
 
     return load_tagger("efficientnet-lite0", threads=2, cache_dir=model_cache)
 
 
 @pytest.fixture(scope="session")
 def torch_tagger():
-    from daemon.vision import efficientnet_lite0
+    from daemon.signals.classifier_export import efficientnet_lite0
 
     return efficientnet_lite0(threads=2)
 
 
 @pytest.fixture(scope="session")
 def word_vectors():
-    from daemon.text import NavecVectors
+    from daemon.query.text import NavecVectors
 
     return NavecVectors()
 
 
 @pytest.fixture(scope="session")
 def vocabulary():
-    from daemon.vocab import load_vocabulary
+    from daemon.query.vocab import load_vocabulary
 
     return load_vocabulary()
 
 
 @pytest.fixture(scope="session")
 def analyzer():
-    from daemon.text import Analyzer
+    from daemon.query.text import Analyzer
 
     return Analyzer()
 
 
 @pytest.fixture(scope="session")
 def engine(vocabulary, analyzer, word_vectors):
-    from daemon.search import QueryEngine
+    from daemon.query.search import QueryEngine
 
     return QueryEngine(vocabulary, analyzer, word_vectors)
 
@@ -185,7 +185,7 @@ def display() -> str:
 @pytest.fixture(scope="session")
 def detector():
     """The COCO-80 detector the product runs beside the ImageNet tagger."""
-    from daemon.detector import Detector
+    from daemon.signals.detector import Detector
 
     return Detector(threads=2)
 

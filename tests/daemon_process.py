@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from daemon.client import Client, DaemonNotRunning
+from daemon.service.client import Client, DaemonNotRunning
 
 START_TIMEOUT = 180.0
 

@@ -1,4 +1,4 @@
-"""Write daemon/vocab/data/hierarchy.tsv: every ImageNet class and its WordNet ancestors.
+"""Write daemon/query/vocab/data/hierarchy.tsv: every ImageNet class and its WordNet ancestors.
 
 The product ships this small file instead of the whole WordNet graph. Run it from the
 project root after the class list or the graph changes:
@@ -13,7 +13,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "daemon" / "vocab" / "data" / "hierarchy.tsv"
+OUT = (Path(__file__).resolve().parent.parent / "daemon" / "query" / "vocab" / "data"
+       / "hierarchy.tsv")
 
 
 def build(imagenet_dir: Path) -> str:

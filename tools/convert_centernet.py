@@ -10,7 +10,7 @@ Run once by a developer, never at install or run time:
     python -m venv /tmp/tfvenv
     /tmp/tfvenv/bin/pip install tensorflow==2.15.1 tf2onnx==1.16.1 onnx onnxruntime
     /tmp/tfvenv/bin/python tools/convert_centernet.py \\
-        tools/npm/package/models/centernet.json daemon/models/centernet_coco80.onnx
+        tools/npm/package/models/centernet.json daemon/signals/models/centernet_coco80.onnx
 
 Plain TensorFlow cannot run the graph as TF.js ships it: TF.js fuses convolutions with
 their bias and activation into ops TensorFlow lacks (FusedDepthwiseConv2dNative), and the
@@ -101,7 +101,7 @@ def build_graph_def(model_json: dict, weights: dict[str, np.ndarray]):  # noqa: 
             new = graph.node.add()
             new.CopyFrom(node)
             # Any batch and size: the network is convolutional, and a smaller input is
-            # much faster (the product picks the size, see daemon/detector.py).
+            # much faster (the product picks the size, see daemon/signals/detector.py).
             for dim in new.attr["shape"].shape.dim[:3]:
                 dim.size = -1
         elif node.op in ("_FusedConv2D", "FusedDepthwiseConv2dNative"):

@@ -16,8 +16,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from daemon.client import Client, DaemonError, DaemonNotRunning
 from daemon.config import Paths
+from daemon.service.client import Client, DaemonError, DaemonNotRunning
 from tray.popup import open_in_viewer
 
 POLL_SECONDS = 2.0

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from daemon.client import Client, DaemonError, DaemonNotRunning
 from daemon.config import Paths
+from daemon.service.client import Client, DaemonError, DaemonNotRunning
 from tray.thumbnails import thumbnail
 
 COLUMNS = 6

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image, PngImagePlugin
 
-from daemon.decode import DecodeError, decode_photo
+from daemon.signals.decode import DecodeError, decode_photo
 
 NORMAL_SIZE = 128
 

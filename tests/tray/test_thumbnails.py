@@ -11,7 +11,7 @@ import pytest
 from conftest import clear_photo
 from PIL import Image
 
-from daemon.decode import DecodeError
+from daemon.signals.decode import DecodeError
 from tray.thumbnails import NORMAL_SIZE, cached_thumbnail, thumbnail
 
 

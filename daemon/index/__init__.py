@@ -1,0 +1,1 @@
+"""The index: the SQLite store, the in-memory matrix, scanning and indexing."""

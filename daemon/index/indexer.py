@@ -1,0 +1,353 @@
+"""Decode -> tag -> write, pipelined.
+
+Worker threads read, hash, decode, preprocess and tag files, one photo each at a time
+(Pillow, numpy and ONNX Runtime release the GIL); the calling thread is the only one that
+writes to the store. A file whose content the index already knows (renamed, moved, copied,
+touched) keeps or reuses its tags without a decode or a model run.
+
+Several taggers (the ImageNet tagger and the COCO detector) share one decode per photo;
+each runs only on the photos it has not tagged yet, so adding the detector to an existing
+index runs the detector alone.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from daemon.index.hash_set import HashSet
+from daemon.index.matrix import combine
+from daemon.index.salvage import SalvagedPhoto
+from daemon.index.scan import ScanOptions, plan_scan
+from daemon.index.store import Failure, FileIdentity, SparseTags, Store
+from daemon.signals.classifier import MAX_K, MIN_K, Tagger, sparsify
+from daemon.signals.decode import DecodedPhoto, DecodeError, decode_bytes, hash_bytes, read_file
+
+__all__ = ["MAX_K", "MIN_K", "Indexer", "IndexReport", "Progress", "sparsify"]
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    tagged: int
+    failed: int
+    photos_per_second: float
+
+
+@dataclass
+class IndexReport:
+    tagged: int = 0  # ran the model
+    moved: int = 0  # renamed or moved: kept their tags
+    copied: int = 0  # same content as another photo: reused its tags
+    touched: int = 0  # same content, new mtime
+    salvaged: int = 0  # tags found in a damaged index that was moved aside
+    removed: int = 0
+    unchanged: int = 0
+    failed: list[Failure] = field(default_factory=list)
+    known_broken: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    model_seconds: float = 0.0
+    stopped: bool = False  # the gate stopped it before the end
+
+    @property
+    def photos_per_second(self) -> float:
+        return self.tagged / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class _Prepared:
+    identity: FileIdentity
+    content_hash: str = ""
+    # model id -> the tags of the taggers that ran on it; empty: the tags can be reused
+    tags: dict[str, SparseTags] = field(default_factory=dict)
+    model_seconds: float = 0.0
+    width: int = 0
+    height: int = 0
+    error: str | None = None
+
+
+ProgressCallback = Callable[[Progress], None]
+# Called for each photo the store gained or changed: (photo id, path, its tags or None);
+# the tags of all taggers, in the shared class space (daemon.concepts).
+ChangeCallback = Callable[[int, str, SparseTags | None], None]
+
+
+class Indexer:
+    def __init__(self, store: Store, taggers: Tagger | Sequence[Tagger], batch_size: int = 16,
+                 workers: int = 2, on_change: ChangeCallback | None = None,
+                 gate: Callable[[], bool] | None = None,
+                 salvaged: Mapping[str, SalvagedPhoto] | None = None) -> None:
+        self.store = store
+        self.taggers: tuple[Tagger, ...] = (
+            tuple(taggers) if isinstance(taggers, Sequence) else (taggers,))
+        self.batch_size = batch_size
+        self.workers = workers
+        self.on_change = on_change
+        # Called between batches: blocks while paused, returns False to stop early.
+        self.gate = gate or (lambda: True)
+        self._force = False
+        # content hash -> tags read back from a damaged index (a rebuild reuses them)
+        self.salvaged: Mapping[str, SalvagedPhoto] = salvaged or {}
+        self._known_hashes = {t.model_id: HashSet(store.hashes_tagged_by(t.model_id))
+                              for t in self.taggers}
+
+    @property
+    def model(self) -> str:
+        """The main (ImageNet) tagger's model id."""
+        return self.taggers[0].model_id
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return tuple(t.model_id for t in self.taggers)
+
+    def index_folder(self, root: Path, options: ScanOptions | None = None,
+                     progress: ProgressCallback | None = None) -> IndexReport:
+        started = time.perf_counter()
+        plan = plan_scan(root, self.store, options or ScanOptions())
+        retag = []
+        untagged = {path for model in self.models
+                    for path in self.store.untagged_under(str(root), model)}
+        for path in sorted(untagged):
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            retag.append(FileIdentity(path, stat.st_size, stat.st_mtime_ns))
+        report = self.process(plan.to_check + retag, plan.gone, progress)
+        report.unchanged = plan.unchanged
+        report.known_broken = plan.known_broken
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def process(self, files: list[FileIdentity], gone: Iterable[str] = (),
+                progress: ProgressCallback | None = None, force: bool = False) -> IndexReport:
+        """Tag files (force: even when their content is known) and drop gone paths.
+
+        Stops early, leaving the rest for the next reconcile, when the gate says so."""
+        started = time.perf_counter()
+        report = IndexReport()
+        gone_set = set(gone)
+        done = 0
+        self._force = force
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="decode") as pool:
+            for prepared in self._prepare_all(pool, files):
+                if prepared is None:  # stopped by the gate
+                    report.stopped = True
+                    break
+                done += 1
+                if prepared.error is not None:
+                    self._fail(prepared, report)
+                elif not prepared.tags:
+                    self._reuse(prepared, gone_set, report)
+                else:
+                    self._write(prepared, report)
+                if progress is not None:
+                    elapsed = time.perf_counter() - started
+                    progress(Progress(done, len(files), report.tagged, len(report.failed),
+                                      report.tagged / elapsed if elapsed > 0 else 0.0))
+        if not report.stopped:
+            self._remove(gone_set, report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # --- worker side -----------------------------------------------------------------
+    def _prepare_all(self, pool: ThreadPoolExecutor,
+                     files: list[FileIdentity]) -> Iterator[_Prepared | None]:
+        """Results in order, the workers up to two batches ahead of the writer; the gate is
+        asked once per batch.
+
+        Each worker decodes and tags whole photos, so both cores stay busy however the
+        work splits between decoding and the models (bench/index_speed.py)."""
+        window = max(4, self.batch_size * 2)
+        pending: deque[Future[_Prepared]] = deque()
+        for index, identity in enumerate(files):
+            if index % self.batch_size == 0 and not self.gate():
+                for future in pending:
+                    future.cancel()
+                yield None
+                return
+            pending.append(pool.submit(self._prepare, identity))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    def _prepare(self, identity: FileIdentity) -> _Prepared:
+        prepared = _Prepared(identity)
+        try:
+            data = read_file(Path(identity.path))
+            prepared.content_hash = hash_bytes(data)
+            missing = self._missing_taggers(prepared.content_hash)
+            if not missing:
+                return prepared  # tags can be reused: no decode needed
+            self._tag(prepared, decode_bytes(data, prepared.content_hash), missing)
+        except DecodeError as exc:
+            prepared.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the index
+            prepared.error = f"unexpected error: {type(exc).__name__}: {exc}"
+        return prepared
+
+    def _missing_taggers(self, content_hash: str) -> list[Tagger]:
+        """The taggers that must run on this content (all of them when forced)."""
+        salvaged = self.salvaged.get(content_hash)
+        return [t for t in self.taggers
+                if self._force or (content_hash not in self._known_hashes[t.model_id]
+                                   and (salvaged is None or t.model_id not in salvaged.tags))]
+
+    @staticmethod
+    def _tag(prepared: _Prepared, decoded: DecodedPhoto, taggers: list[Tagger]) -> None:
+        """Run the taggers on one decoded photo (one decode serves them all)."""
+        prepared.width, prepared.height = decoded.width, decoded.height
+        for tagger in taggers:
+            pixels = tagger.preprocess(decoded.image)
+            started = time.perf_counter()
+            scores = tagger.predict([pixels])[0]
+            prepared.model_seconds += time.perf_counter() - started
+            prepared.tags[tagger.model_id] = tagger.to_tags(scores, (decoded.width,
+                                                                     decoded.height))
+
+    # --- writer side -----------------------------------------------------------------
+    def _fail(self, prepared: _Prepared, report: IndexReport) -> None:
+        identity = prepared.identity
+        if prepared.error == "file vanished":
+            self._remove({identity.path}, report)
+            return
+        old = self.store.photo_by_path(identity.path)
+        self.store.record_failure(identity, prepared.error or "unknown error")
+        if old is not None and self.on_change:
+            self.on_change(old.id, identity.path, None)
+        report.failed.append(Failure(identity.path, prepared.error or "unknown error"))
+
+    def _reuse(self, prepared: _Prepared, gone: set[str], report: IndexReport) -> None:
+        identity = prepared.identity
+        same = self.store.photos_by_hash(prepared.content_hash)
+        here = next((p for p in same if p.path == identity.path), None)
+        if here is not None and all(self.store.tags_of(identity.path, m) is not None
+                                    for m in self.models):
+            self.store.touch_photo(identity)
+            report.touched += 1
+            return
+        if here is not None:  # its content was known, but not every tagger's tags are here
+            self._tag_now(prepared, report)
+            return
+        moved_from = next((p for p in same if p.path in gone or not os.path.exists(p.path)),
+                          None)
+        if moved_from is not None:
+            old = self.store.photo_by_path(identity.path)
+            self.store.move_photo(moved_from.path, identity)
+            gone.discard(moved_from.path)
+            report.moved += 1
+            if self.on_change:
+                if old is not None and old.id != moved_from.id:
+                    self.on_change(old.id, identity.path, None)
+                self.on_change(moved_from.id, identity.path, self._combined(identity.path))
+            return
+        for source in same:
+            tags = {model: self.store.tags_of(source.path, model) for model in self.models}
+            if all(t is not None for t in tags.values()):
+                break
+        else:
+            if self._put_salvaged(prepared, report):
+                return
+            # the hash was known a moment ago but its photo left: decode
+            self._tag_now(prepared, report)
+            return
+        photo_id = self.store.put_photo(identity, prepared.content_hash, source.width,
+                                        source.height, tags)  # type: ignore[arg-type]
+        report.copied += 1
+        if self.on_change:
+            self.on_change(photo_id, identity.path, self._combined(identity.path))
+
+    def _put_salvaged(self, prepared: _Prepared, report: IndexReport) -> bool:
+        salvaged = self.salvaged.get(prepared.content_hash)
+        if salvaged is None or any(m not in salvaged.tags for m in self.models):
+            return False
+        identity = prepared.identity
+        tags = {m: salvaged.tags[m] for m in self.models}
+        photo_id = self.store.put_photo(identity, prepared.content_hash, salvaged.width,
+                                        salvaged.height, tags)
+        for model in tags:
+            self._known_hashes[model].add(prepared.content_hash)
+        report.salvaged += 1
+        if self.on_change:
+            self.on_change(photo_id, identity.path, self._combined(identity.path))
+        return True
+
+    def _tag_now(self, prepared: _Prepared, report: IndexReport) -> None:
+        try:
+            decoded = decode_bytes(read_file(Path(prepared.identity.path)))
+        except DecodeError as exc:
+            prepared.error = str(exc)
+            self._fail(prepared, report)
+            return
+        self._tag(prepared, decoded, list(self.taggers))
+        self._write(prepared, report)
+
+    def _write(self, prepared: _Prepared, report: IndexReport) -> None:
+        tags = self._with_known_tags(prepared, dict(prepared.tags))
+        lacking = [t for t in self.taggers if t.model_id not in tags]
+        if lacking:
+            # A tagger knew this content, but no photo holds its tags any more (removed
+            # since, or two hashes sharing a HashSet key): run it now.
+            try:
+                decoded = decode_bytes(read_file(Path(prepared.identity.path)))
+            except DecodeError as exc:
+                prepared.error = str(exc)
+                self._fail(prepared, report)
+                return
+            self._tag(prepared, decoded, lacking)
+            tags.update({t.model_id: prepared.tags[t.model_id] for t in lacking})
+        photo_id = self.store.put_photo(prepared.identity, prepared.content_hash,
+                                        prepared.width, prepared.height, tags)
+        for model in tags:
+            self._known_hashes[model].add(prepared.content_hash)
+        report.tagged += 1
+        report.model_seconds += prepared.model_seconds
+        if self.on_change:
+            self.on_change(photo_id, prepared.identity.path,
+                           self._combined(prepared.identity.path))
+
+    def _with_known_tags(self, prepared: _Prepared,
+                         tags: dict[str, SparseTags]) -> dict[str, SparseTags]:
+        """Add the tags of the taggers that did not run (this content is known to them):
+        from the photo itself, or from a copy with the same content."""
+        known = [m for m in self.models if m not in tags]
+        if not known:
+            return tags
+        same = self.store.photos_by_hash(prepared.content_hash)
+        same.sort(key=lambda p: p.path != prepared.identity.path)  # the photo itself first
+        salvaged = self.salvaged.get(prepared.content_hash)
+        for model in known:
+            for photo in same:
+                found = self.store.tags_of(photo.path, model)
+                if found is not None:
+                    tags[model] = found
+                    break
+            else:
+                if salvaged is not None and model in salvaged.tags:
+                    tags[model] = salvaged.tags[model]
+        return tags
+
+    def _combined(self, path: str) -> SparseTags:
+        """The photo's tags from every tagger, in the search's class space."""
+        return combine((t.class_offset, self.store.tags_of(path, t.model_id))
+                       for t in self.taggers)
+
+    def _remove(self, paths: set[str], report: IndexReport) -> None:
+        if not paths:
+            return
+        for path in sorted(paths):
+            old = self.store.photo_by_path(path)
+            if old is None:
+                continue
+            self.store.remove_photos([path])
+            report.removed += 1
+            if self.on_change:
+                self.on_change(old.id, path, None)
+        paths.clear()

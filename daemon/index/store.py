@@ -1,0 +1,439 @@
+"""The SQLite index: schema, migrations and every SQL statement of the app.
+
+One Store object is one connection. The writer (indexer) owns one; readers open their own
+(read-only when the daemon is down). Tags are kept per model, so switching the model
+re-tags, and a second tagger can add its own scores beside the first.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from daemon.index.health import Problem, check_header, check_pages, diagnose
+
+CLASS_DTYPE = np.dtype("<u2")
+PROB_DTYPE = np.dtype("<f2")
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: photos, their tags per model, files that could not be read
+    """
+    CREATE TABLE photos (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        indexed_at REAL NOT NULL
+    );
+    CREATE INDEX photos_by_hash ON photos(content_hash);
+    CREATE TABLE tags (
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        classes BLOB NOT NULL,
+        probs BLOB NOT NULL,
+        PRIMARY KEY (photo_id, model)
+    ) WITHOUT ROWID;
+    CREATE TABLE failures (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        failed_at REAL NOT NULL
+    );
+    """,
+    # 2: the detector's box of each class it found (x1, y1, x2, y2 as fractions of the photo)
+    """
+    ALTER TABLE tags ADD COLUMN boxes BLOB;
+    """,
+    # 3: the matrix file (daemon/index/matrix.py): a random id of this index, the token of the
+    # last matrix file written for it (so that another or an older file is never used),
+    # and the photos whose tags or path changed since that file, so that a file older
+    # than the index is brought up to date instead of rebuilt. Triggers fill the log, so
+    # no write path can forget it. seq grows without AUTOINCREMENT (which costs a bulk
+    # import a third more) because pruning keeps the newest row: a new row's rowid is one
+    # more than the largest in the table.
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    INSERT INTO meta VALUES ('index_id', lower(hex(randomblob(16))));
+    INSERT INTO meta VALUES ('matrix_file', '');
+    CREATE TABLE matrix_changes (
+        seq INTEGER PRIMARY KEY,
+        photo_id INTEGER NOT NULL
+    );
+    CREATE TRIGGER tags_inserted AFTER INSERT ON tags BEGIN
+        INSERT INTO matrix_changes (photo_id) VALUES (NEW.photo_id);
+    END;
+    CREATE TRIGGER tags_updated AFTER UPDATE ON tags BEGIN
+        INSERT INTO matrix_changes (photo_id) VALUES (NEW.photo_id);
+    END;
+    CREATE TRIGGER tags_deleted AFTER DELETE ON tags BEGIN
+        INSERT INTO matrix_changes (photo_id) VALUES (OLD.photo_id);
+    END;
+    CREATE TRIGGER photos_moved AFTER UPDATE OF path ON photos BEGIN
+        INSERT INTO matrix_changes (photo_id) VALUES (NEW.id);
+    END;
+    CREATE TRIGGER photos_deleted AFTER DELETE ON photos BEGIN
+        INSERT INTO matrix_changes (photo_id) VALUES (OLD.id);
+    END;
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(Exception):
+    """The index file cannot be opened or is newer than this program."""
+
+
+class IndexDamaged(StoreError):
+    """The index file is not a sound SQLite database (it can be moved aside and rebuilt)."""
+
+
+class IndexNotWritable(StoreError):
+    """The index cannot be written: the disk is full or the folder is read-only."""
+
+    def __init__(self, message: str, problem: Problem) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class PhotoRecord:
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class SparseTags:
+    """A photo's class distribution, kept sparse: the top classes and their probabilities."""
+
+    classes: np.ndarray  # uint16
+    probs: np.ndarray  # float32
+    # (len(classes), 4) float32: where in the photo each class was found (detector only)
+    boxes: np.ndarray | None = None
+
+    def to_blobs(self) -> tuple[bytes, bytes, bytes | None]:
+        boxes = None if self.boxes is None else self.boxes.astype(PROB_DTYPE).tobytes()
+        return (self.classes.astype(CLASS_DTYPE).tobytes(),
+                self.probs.astype(PROB_DTYPE).tobytes(), boxes)
+
+    @classmethod
+    def from_blobs(cls, classes: bytes, probs: bytes, boxes: bytes | None = None) -> SparseTags:
+        return cls(np.frombuffer(classes, CLASS_DTYPE).astype(np.uint16),
+                   np.frombuffer(probs, PROB_DTYPE).astype(np.float32),
+                   None if boxes is None else
+                   np.frombuffer(boxes, PROB_DTYPE).astype(np.float32).reshape(-1, 4))
+
+
+@dataclass(frozen=True)
+class Failure:
+    path: str
+    reason: str
+
+
+class Store:
+    def __init__(self, path: Path, readonly: bool = False, immutable: bool = False) -> None:
+        """readonly: never write; immutable (with readonly): the file cannot change while
+        open, e.g. on a read-only file system, where SQLite cannot make a WAL index."""
+        self.path = path
+        self.readonly = readonly
+        damage = check_header(path)
+        if damage is not None:
+            raise IndexDamaged(f"index {path} is damaged: {damage}")
+        try:
+            if readonly:
+                if not path.exists():
+                    raise StoreError(f"no index at {path}; index a folder first")
+                uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable
+                                                              else "")
+                self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path, check_same_thread=False)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise open_error(path, exc) from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # --- schema -----------------------------------------------------------------
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"index {self.path} has schema {version}, newer than this program "
+                f"({SCHEMA_VERSION}); upgrade smart-gallery")
+        if version == SCHEMA_VERSION:
+            return
+        if self.readonly:
+            raise StoreError(f"index {self.path} needs an upgrade; run the daemon or `index`")
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self._db:
+                self._db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+
+    def check(self) -> str | None:
+        """None when every page of the file is sound, else what SQLite found wrong."""
+        return check_pages(self._db)
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[None]:
+        """Reads inside see one state of the index, whatever other connections write."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
+    def index_id(self) -> str:
+        return self._db.execute("SELECT value FROM meta WHERE key = 'index_id'").fetchone()[0]
+
+    # --- the change log of the matrix file -------------------------------------------------
+    def last_change_seq(self) -> int:
+        """The newest change's number (numbers only grow, also after pruning)."""
+        return self._db.execute("SELECT coalesce(max(seq), 0) FROM matrix_changes").fetchone()[0]
+
+    def matrix_file_token(self) -> str:
+        """The token of the matrix file whose changes the log holds ('' for none)."""
+        return self._db.execute("SELECT value FROM meta WHERE key = 'matrix_file'").fetchone()[0]
+
+    def changed_photos_since(self, seq: int) -> list[int]:
+        rows = self._db.execute(
+            "SELECT DISTINCT photo_id FROM matrix_changes WHERE seq > ? ORDER BY photo_id",
+            (seq,))
+        return [row[0] for row in rows]
+
+    def tags_of_changed_since(self, seq: int,
+                              models: Iterable[str]) -> Iterator[tuple[int, str, str, SparseTags]]:
+        """(photo id, path, model, tags) of the photos changed after seq that still exist."""
+        models = list(models)
+        marks = ",".join("?" * len(models))
+        rows = self._db.execute(
+            "SELECT p.id, p.path, t.model, t.classes, t.probs FROM photos p JOIN tags t"
+            " ON t.photo_id = p.id WHERE p.id IN (SELECT photo_id FROM matrix_changes"
+            f" WHERE seq > ?) AND t.model IN ({marks}) ORDER BY p.id", (seq, *models))
+        for photo_id, path, model, classes, probs in rows:
+            yield photo_id, path, model, SparseTags.from_blobs(classes, probs)
+
+    def matrix_file_written(self, token: str, seq: int) -> None:
+        """A matrix file with this token now covers every change up to seq: forget them."""
+        with self._db:
+            self._db.execute("UPDATE meta SET value = ? WHERE key = 'matrix_file'", (token,))
+            # The newest row stays, so that seq keeps growing (see migration 3).
+            self._db.execute("DELETE FROM matrix_changes WHERE seq <= ? AND seq <"
+                             " (SELECT max(seq) FROM matrix_changes)", (seq,))
+
+    # --- photos -----------------------------------------------------------------
+    def photo_by_path(self, path: str) -> PhotoRecord | None:
+        row = self._db.execute(f"SELECT {_PHOTO_COLUMNS} FROM photos WHERE path = ?",
+                               (path,)).fetchone()
+        return PhotoRecord(*row) if row else None
+
+    def photos_by_hash(self, content_hash: str) -> list[PhotoRecord]:
+        rows = self._db.execute(f"SELECT {_PHOTO_COLUMNS} FROM photos WHERE content_hash = ?",
+                                (content_hash,)).fetchall()
+        return [PhotoRecord(*row) for row in rows]
+
+    def photos_under(self, folder: str) -> dict[str, FileIdentity]:
+        """Every indexed photo below folder, keyed by path, with what stat() tells."""
+        prefix = folder.rstrip("/") + "/"
+        rows = self._db.execute(
+            "SELECT path, size, mtime_ns FROM photos WHERE path >= ? AND path < ?",
+            (prefix, prefix[:-1] + "0"),  # '0' sorts right after '/'
+        )
+        return {path: FileIdentity(path, size, mtime) for path, size, mtime in rows}
+
+    def add_photo(self, identity: FileIdentity, content_hash: str, width: int, height: int,
+                  model: str, tags: SparseTags) -> int:
+        return self.put_photo(identity, content_hash, width, height, {model: tags})
+
+    def put_photo(self, identity: FileIdentity, content_hash: str, width: int, height: int,
+                  tags_by_model: dict[str, SparseTags]) -> int:
+        """Insert or update a photo with the tags of one or more models."""
+        with self._db:
+            self._db.execute("DELETE FROM failures WHERE path = ?", (identity.path,))
+            previous = self._db.execute("SELECT content_hash FROM photos WHERE path = ?",
+                                        (identity.path,)).fetchone()
+            cursor = self._db.execute(
+                "INSERT INTO photos (path, size, mtime_ns, content_hash, width, height, indexed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns,"
+                " content_hash=excluded.content_hash, width=excluded.width,"
+                " height=excluded.height, indexed_at=excluded.indexed_at"
+                " RETURNING id",
+                (identity.path, identity.size, identity.mtime_ns, content_hash, width, height,
+                 time.time()),
+            )
+            photo_id = cursor.fetchone()[0]
+            if previous is None or previous[0] != content_hash:
+                # New content: every model's tags of the old content are wrong now.
+                self._db.execute("DELETE FROM tags WHERE photo_id = ?", (photo_id,))
+            for model, tags in tags_by_model.items():
+                self._db.execute("INSERT OR REPLACE INTO tags (photo_id, model, classes, probs,"
+                                 " boxes) VALUES (?,?,?,?,?)",
+                                 (photo_id, model, *tags.to_blobs()))
+        return photo_id
+
+    def add_new_photos(self, photos: Iterable[tuple[FileIdentity, str, int, int, SparseTags]],
+                       model: str) -> None:
+        """Insert photos the index has never seen, in one transaction (bulk imports)."""
+        with self._db:
+            for identity, content_hash, width, height, tags in photos:
+                photo_id = self._db.execute(
+                    "INSERT INTO photos (path, size, mtime_ns, content_hash, width, height,"
+                    " indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (identity.path, identity.size, identity.mtime_ns, content_hash, width,
+                     height, time.time())).fetchone()[0]
+                self._db.execute("INSERT INTO tags (photo_id, model, classes, probs, boxes)"
+                                 " VALUES (?, ?, ?, ?, ?)", (photo_id, model, *tags.to_blobs()))
+
+    def add_tags(self, model: str, tags_by_path: Iterable[tuple[str, SparseTags]]) -> None:
+        """Add one model's tags to photos already in the index, in one transaction."""
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO tags (photo_id, model, classes, probs, boxes)"
+                " SELECT id, ?, ?, ?, ? FROM photos WHERE path = ?",
+                ((model, *tags.to_blobs(), path) for path, tags in tags_by_path))
+
+    def move_photo(self, old_path: str, new: FileIdentity) -> None:
+        """A renamed or moved file keeps its id and tags."""
+        with self._db:
+            self._db.execute("DELETE FROM photos WHERE path = ?", (new.path,))
+            self._db.execute("UPDATE photos SET path=?, size=?, mtime_ns=? WHERE path=?",
+                             (new.path, new.size, new.mtime_ns, old_path))
+            self._db.execute("DELETE FROM failures WHERE path = ?", (new.path,))
+
+    def touch_photo(self, identity: FileIdentity) -> None:
+        """Same content, new mtime (copied back, touched): remember the new stat only."""
+        with self._db:
+            self._db.execute("UPDATE photos SET size=?, mtime_ns=? WHERE path=?",
+                             (identity.size, identity.mtime_ns, identity.path))
+
+    def remove_photos(self, paths: Iterable[str]) -> int:
+        with self._db:
+            cursor = self._db.executemany("DELETE FROM photos WHERE path = ?",
+                                          ((p,) for p in paths))
+            return cursor.rowcount
+
+    def hashes_tagged_by(self, model: str) -> Iterator[str]:
+        """The content hashes this model has tagged, streamed (a million of them as Python
+        strings would stay in the process's memory)."""
+        rows = self._db.execute(
+            "SELECT p.content_hash FROM photos p JOIN tags t ON t.photo_id = p.id"
+            " WHERE t.model = ?", (model,))
+        return (row[0] for row in rows)
+
+    def count_photos(self) -> int:
+        return self._db.execute("SELECT count(*) FROM photos").fetchone()[0]
+
+    def count_tagged(self, model: str) -> int:
+        return self._db.execute("SELECT count(*) FROM tags WHERE model = ?", (model,)).fetchone()[0]
+
+    def models(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT DISTINCT model FROM tags")]
+
+    def untagged_under(self, folder: str, model: str) -> list[str]:
+        """Photos below folder that this model has not tagged yet (indexed by another)."""
+        prefix = folder.rstrip("/") + "/"
+        rows = self._db.execute(
+            "SELECT path FROM photos WHERE path >= ? AND path < ? AND id NOT IN"
+            " (SELECT photo_id FROM tags WHERE model = ?)", (prefix, prefix[:-1] + "0", model))
+        return [row[0] for row in rows]
+
+    def tags_of(self, path: str, model: str) -> SparseTags | None:
+        row = self._db.execute(
+            "SELECT t.classes, t.probs, t.boxes FROM tags t JOIN photos p ON p.id = t.photo_id"
+            " WHERE p.path = ? AND t.model = ?", (path, model)).fetchone()
+        return SparseTags.from_blobs(*row) if row else None
+
+    def tag_blobs(self, model: str) -> Iterator[tuple[int, bytes, bytes]]:
+        """(photo id, classes, probs) of every photo the model tagged, by id: the raw blobs,
+        for building the matrix without an object per photo."""
+        return self._db.execute("SELECT photo_id, classes, probs FROM tags WHERE model = ?"
+                                " ORDER BY photo_id", (model,))
+
+    def paths_of_tagged(self, models: Iterable[str]) -> Iterator[tuple[int, str]]:
+        """(id, path) of every photo that any of these models tagged, by id."""
+        models = list(models)
+        marks = ",".join("?" * len(models))
+        return self._db.execute(
+            "SELECT id, path FROM photos WHERE id IN (SELECT photo_id FROM tags WHERE model IN"
+            f" ({marks})) ORDER BY id", models)
+
+    def iter_tags(self, model: str) -> Iterator[tuple[int, str, SparseTags]]:
+        rows = self._db.execute(
+            "SELECT p.id, p.path, t.classes, t.probs, t.boxes FROM photos p JOIN tags t"
+            " ON t.photo_id = p.id WHERE t.model = ? ORDER BY p.id", (model,))
+        for photo_id, path, classes, probs, boxes in rows:
+            yield photo_id, path, SparseTags.from_blobs(classes, probs, boxes)
+
+    # --- files that could not be read ---------------------------------------------------
+    def record_failure(self, identity: FileIdentity, reason: str) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM photos WHERE path = ?", (identity.path,))
+            self._db.execute(
+                "INSERT OR REPLACE INTO failures (path, size, mtime_ns, reason, failed_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (identity.path, identity.size, identity.mtime_ns, reason, time.time()))
+
+    def failures_under(self, folder: str) -> dict[str, FileIdentity]:
+        prefix = folder.rstrip("/") + "/"
+        rows = self._db.execute(
+            "SELECT path, size, mtime_ns FROM failures WHERE path >= ? AND path < ?",
+            (prefix, prefix[:-1] + "0"))
+        return {path: FileIdentity(path, size, mtime) for path, size, mtime in rows}
+
+    def forget_failures(self, paths: Iterable[str]) -> None:
+        with self._db:
+            self._db.executemany("DELETE FROM failures WHERE path = ?", ((p,) for p in paths))
+
+    def failures(self) -> list[Failure]:
+        rows = self._db.execute("SELECT path, reason FROM failures ORDER BY path")
+        return [Failure(path, reason) for path, reason in rows]
+
+
+def open_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """The StoreError subclass that says what kind of trouble opening the index met."""
+    diagnosis = diagnose(exc, path)
+    if diagnosis is not None and diagnosis.problem is Problem.DAMAGED:
+        return IndexDamaged(f"index {path} is damaged: {exc}")
+    if diagnosis is not None:
+        return IndexNotWritable(f"cannot write the index {path}: {exc}", diagnosis.problem)
+    return StoreError(f"cannot open index {path}: {exc}")
+
+
+_PHOTO_COLUMNS = "id, path, size, mtime_ns, content_hash, width, height"

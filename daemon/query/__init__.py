@@ -1,0 +1,1 @@
+"""The query side: Russian text, vocabulary, reading a query, ranking."""

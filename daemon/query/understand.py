@@ -1,0 +1,314 @@
+"""A query's text -> what it asks for: concepts, each wanted or excluded, and how each was read.
+
+A concept is a thing (relevance over the classes of both models), or a scene or activity
+(a rule over things, daemon/query/vocab/rules.py). Words are read, in this order:
+1. the longest run of words that is a vocabulary phrase («обеденный стол», «tennis court»);
+2. a single word: a scene or activity word first (it takes over a class synonym of the
+   same spelling), then a class term, then a kind of thing («голубь» → птица), then an
+   English plural («dogs» → dog);
+3. a misspelt word (one pymorphy3 does not know) corrected against the vocabulary;
+4. a word the vocabulary lacks, matched by word vectors to its nearest terms.
+A chunk typed in the English layout that means nothing in English is read in the Russian
+layout first («rjirf» → «кошка»). «без», «не», «кроме», «-» exclude what follows;
+«только» excludes people from a query about something else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from daemon.concepts import DETECTOR_OFFSET, NUM_CLASSES
+from daemon.query.text import (
+    STOP_WORDS,
+    Analyzer,
+    Token,
+    WordVectors,
+    english_singulars,
+    is_latin,
+    phrase_vector,
+    tokenize,
+)
+from daemon.query.typos import TypoCorrector, from_english_layout, looks_like_wrong_layout
+from daemon.query.vocab import Vocabulary
+from daemon.query.vocab.kinds import load_kinds
+from daemon.query.vocab.rules import Rule, load_rules
+
+MAX_PHRASE_WORDS = 4
+# Word-vector neighbours below this cosine are different things, not synonyms.
+VECTOR_MATCH_MIN_COSINE = 0.7
+# Nearest neighbours a word-vector match may use.
+VECTOR_MATCH_TERMS = 3
+PERSON = DETECTOR_OFFSET + 0  # COCO «person»: what «только» leaves out
+ONLY_EXCLUDES = "человек"
+
+
+@dataclass(frozen=True)
+class Concept:
+    text: str  # the words as typed
+    understood: str  # how the engine read them, for the user
+    relevance: np.ndarray  # (NUM_CLASSES,) float32; for a rule, every class it reads
+    matched_terms: dict[int, str]  # class -> the vocabulary term that made it relevant
+    rule: Rule | None = None  # a scene or activity, scored from its evidence
+    negated: bool = False  # photos with it are left out
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    query: str
+    concepts: tuple[Concept, ...]  # wanted and excluded, in the order typed
+    unknown: tuple[str, ...]  # words that matched nothing
+    read_as: str = ""  # the query as read, when it was typed in the English layout
+
+    @property
+    def wanted(self) -> tuple[Concept, ...]:
+        return tuple(c for c in self.concepts if not c.negated)
+
+    @property
+    def excluded(self) -> tuple[Concept, ...]:
+        return tuple(c for c in self.concepts if c.negated)
+
+    def describe(self) -> str:
+        """«кухня ← плита, духовка, микроволновка; без: человек»."""
+        wanted = [c.understood for c in self.wanted]
+        excluded = [c.understood for c in self.excluded]
+        text = " и ".join(wanted) if wanted else ("все фото" if excluded else "ничего")
+        if excluded:
+            text += f"; без: {', '.join(excluded)}"
+        if self.read_as:
+            text = f"«{self.read_as}»: {text}"
+        if self.unknown:
+            text += f" (не понято: {', '.join(self.unknown)})"
+        return text
+
+
+@dataclass
+class _Entry:
+    """What one vocabulary key answers."""
+
+    classes: list[tuple[int, float, str]] = field(default_factory=list)  # class, weight, term
+    rule: Rule | None = None
+
+
+class QueryReader:
+    def __init__(self, vocabulary: Vocabulary, analyzer: Analyzer,
+                 vectors: WordVectors | None) -> None:
+        self.vocabulary = vocabulary
+        self.analyzer = analyzer
+        self.vectors = vectors
+        self.rules = load_rules(vocabulary)
+        self._entries: dict[tuple[str, ...], _Entry] = {}
+        texts: dict[tuple[str, ...], str] = {}
+        for entry in vocabulary.classes:
+            for term in entry.terms:
+                key = self._term_key(term.text)
+                if key:
+                    self._entries.setdefault(key, _Entry()).classes.append(
+                        (entry.index, term.weight, term.text))
+                    texts.setdefault(key, term.text)
+        for rule in self.rules:
+            for word in (*rule.words, *rule.english):
+                key = self._term_key(word)
+                if key:
+                    self._entries.setdefault(key, _Entry()).rule = rule
+                    texts[key] = rule.concept
+        known = {text for entry in vocabulary.classes for text in (t.text for t in entry.terms)}
+        known |= {w for rule in self.rules for w in rule.words}
+        self._kinds: dict[tuple[str, ...], tuple[tuple[str, ...], str]] = {}
+        for word, means in load_kinds(known, file_names=("kinds.tsv",)).items():
+            key, target = self._term_key(word), self._term_key(means)
+            if key and target in self._entries and key not in self._entries:
+                self._kinds[key] = (target, means)
+        # Common English words answer what their Russian term answers, beside the classes
+        # whose English names they are («dog»: the COCO dog and every breed).
+        for word, means in load_kinds(known, file_names=("english.tsv",)).items():
+            key, target = self._term_key(word), self._entries.get(self._term_key(means))
+            if key and target is not None:
+                entry = self._entries.setdefault(key, _Entry())
+                entry.classes.extend(target.classes)
+                entry.rule = entry.rule or target.rule
+        self._keys = list(self._entries)
+        self._vectors = self._term_vectors(texts) if vectors is not None else None
+        self._single_word_rows = np.array([len(key) == 1 for key in self._keys], bool)
+        self._typos = TypoCorrector(self._word_counts())
+        self._english_words = {w for key in self._entries for w in key if is_latin(w)}
+
+    def _term_key(self, text: str) -> tuple[str, ...]:
+        return self.analyzer.phrase_key(text)
+
+    def _word_counts(self) -> dict[str, int]:
+        """Every single word the vocabulary answers, with how many classes it answers (a
+        rule or a kind counts as much as the classes it draws on)."""
+        counts: dict[str, int] = {}
+        for key, entry in self._entries.items():
+            if len(key) == 1:
+                weight = len(entry.classes) + (20 if entry.rule else 0)
+                counts[key[0]] = max(counts.get(key[0], 0), weight)
+        for key in self._kinds:
+            if len(key) == 1:
+                counts.setdefault(key[0], 5)
+        return counts
+
+    def _term_vectors(self, texts: dict[tuple[str, ...], str]) -> np.ndarray:
+        assert self.vectors is not None
+        matrix = np.zeros((len(self._keys), self.vectors.dim), np.float32)
+        for row, key in enumerate(self._keys):
+            vector = phrase_vector(self.vectors, tokenize(texts.get(key, " ".join(key))))
+            if vector is not None:
+                matrix[row] = vector
+        return matrix
+
+    # --- reading a query ---------------------------------------------------------------
+    def read(self, query: str) -> QueryPlan:
+        text, read_as = self._fix_layout(query)
+        tokens, only = self.analyzer.query_tokens(text)
+        concepts: list[Concept] = []
+        unknown: list[str] = []
+        position = 0
+        while position < len(tokens):
+            concept, used = self._longest_phrase(tokens, position)
+            if concept is None:
+                concept, used = self._single_word(tokens[position]), 1
+            if concept is None:
+                unknown.append(tokens[position].surface)
+            else:
+                concepts.append(concept)
+            position += used
+        if only and not any(c.relevance[PERSON] > 0 for c in concepts if not c.negated):
+            person = self._concept("только", (ONLY_EXCLUDES,), ONLY_EXCLUDES)
+            if person is not None:
+                concepts.append(_negated(person))
+        return QueryPlan(query, tuple(concepts), tuple(unknown), read_as)
+
+    def _fix_layout(self, query: str) -> tuple[str, str]:
+        """Chunks typed in the English layout that mean nothing in English, read in the
+        Russian one; returns the text to read and, when anything changed, that text."""
+        chunks = query.split()
+        changed = False
+        for i, chunk in enumerate(chunks):
+            if not looks_like_wrong_layout(chunk) or self._is_english(chunk):
+                continue
+            russian = from_english_layout(chunk)
+            words = tokenize(russian)
+            if words and all(self._is_russian(w) for w in words):
+                chunks[i] = russian
+                changed = True
+        text = " ".join(chunks)
+        return text, text if changed else ""
+
+    def _is_english(self, chunk: str) -> bool:
+        words = tokenize(chunk)
+        return bool(words) and all(
+            w in STOP_WORDS or w in self._english_words
+            or any(s in self._english_words for s in english_singulars(w)) for w in words)
+
+    def _is_russian(self, word: str) -> bool:
+        lemmatizer = self.analyzer.lemmatizer
+        return (lemmatizer.is_known(word) or (self.analyzer.key(word),) in self._entries
+                or self._typos.correct(word) is not None)
+
+    def _longest_phrase(self, tokens: list[Token], start: int) -> tuple[Concept | None, int]:
+        for length in range(min(MAX_PHRASE_WORDS, len(tokens) - start), 1, -1):
+            words = tokens[start:start + length]
+            text = " ".join(t.surface for t in words)
+            keys = [tuple(t.key for t in words)]
+            if is_latin(words[-1].key):  # «tennis courts»: the last word's singular
+                keys += [keys[0][:-1] + (s,) for s in english_singulars(words[-1].key)]
+            for key in keys:
+                concept = self._concept(text, key, text)
+                if concept is not None:
+                    return _negated(concept) if words[0].negated else concept, length
+        return None, 1
+
+    def _single_word(self, token: Token) -> Concept | None:
+        concept = self._concept(token.surface, (token.key,), token.surface)
+        if concept is None and is_latin(token.key):
+            for singular in english_singulars(token.key):
+                concept = self._concept(token.surface, (singular,), token.surface)
+                if concept is not None:
+                    break
+        if concept is None and not self.analyzer.lemmatizer.is_known(token.surface):
+            corrected = self._typos.correct(token.surface)
+            if corrected:
+                for key in ((self.analyzer.key(corrected),), (corrected,)):
+                    concept = self._concept(token.surface, key, f"{token.surface} → {corrected}")
+                    if concept is not None:
+                        break
+        if concept is None:
+            concept = self._by_vectors(token)
+        return _negated(concept) if concept is not None and token.negated else concept
+
+    def _concept(self, text: str, key: tuple[str, ...], understood: str) -> Concept | None:
+        """The concept a vocabulary key stands for, or None. `understood` is how the words
+        were read so far («сабака → собака»); a kind of thing adds what it means."""
+        entry = self._entries.get(key)
+        if entry is None and key in self._kinds:
+            target, means = self._kinds[key]
+            entry = self._entries[target]
+            understood = f"{understood} → {means}"
+        if entry is None:
+            return None
+        if entry.rule is not None:
+            return rule_concept(text, entry.rule, understood)
+        relevance = np.zeros(NUM_CLASSES, np.float32)
+        matched: dict[int, str] = {}
+        for cls, weight, term in entry.classes:
+            if weight > relevance[cls]:
+                relevance[cls] = weight
+                matched[cls] = term
+        return Concept(text, understood, relevance, matched)
+
+    def _by_vectors(self, token: Token) -> Concept | None:
+        if self.vectors is None or self._vectors is None:
+            return None
+        vector = self.vectors.vector(token.surface)
+        if vector is None:
+            vector = self.vectors.vector(token.key)
+        if vector is None:
+            return None
+        # Single words only: a phrase's mean vector sits near each of its words, and
+        # «красная» is not «красная рыба».
+        cosines = np.where(self._single_word_rows, self._vectors @ vector, -1.0)
+        best = [row for row in np.argsort(cosines)[::-1][:VECTOR_MATCH_TERMS]
+                if cosines[row] >= VECTOR_MATCH_MIN_COSINE]
+        if not best:
+            return None
+        top = self._entries[self._keys[best[0]]]
+        if top.rule is not None:  # nearest to a scene or activity: read as that
+            return rule_concept(token.surface, top.rule, f"{token.surface} ≈ {top.rule.concept}")
+        relevance = np.zeros(NUM_CLASSES, np.float32)
+        matched: dict[int, str] = {}
+        names = []
+        for row in best:
+            cosine = float(cosines[row])
+            entry = self._entries[self._keys[row]]
+            if not entry.classes:
+                continue
+            names.append(entry.classes[0][2])
+            for cls, weight, term in entry.classes:
+                if weight * cosine > relevance[cls]:
+                    relevance[cls] = weight * cosine
+                    matched[cls] = term
+        return Concept(token.surface, f"{token.surface} ≈ {', '.join(names)}", relevance, matched)
+
+
+def rule_concept(text: str, rule: Rule, understood: str) -> Concept:
+    """A scene or activity: «кухня ← плита, духовка, микроволновка»."""
+    relevance = np.zeros(NUM_CLASSES, np.float32)
+    matched: dict[int, str] = {}
+    for evidence in (*rule.evidence, *(alt for need in rule.needs for alt in need)):
+        for cls in np.flatnonzero(evidence.relevance):
+            if evidence.weight > relevance[cls]:
+                relevance[cls] = evidence.weight
+                matched[int(cls)] = evidence.term
+    if understood == text and understood != rule.concept:
+        understood = f"{text} ({rule.concept})"
+    if rule.evidence:
+        understood = f"{understood} ← {', '.join(rule.strongest())}"
+    return Concept(text, understood, relevance, matched, rule)
+
+
+def _negated(concept: Concept) -> Concept:
+    return Concept(concept.text, concept.understood, concept.relevance, concept.matched_terms,
+                   concept.rule, negated=True)

@@ -1,0 +1,1 @@
+"""The running daemon: the gallery, the socket, watching folders, autostart."""

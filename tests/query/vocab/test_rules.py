@@ -1,0 +1,73 @@
+"""vocab.rules and vocab.kinds: the scene and activity rows and the kinds of things load,
+name real classes, and give every word one meaning."""
+
+from __future__ import annotations
+
+import pytest
+
+from daemon.query.vocab import VocabularyError
+from daemon.query.vocab.kinds import load_kinds
+from daemon.query.vocab.rules import COLUMNS, load_rules
+
+HEADER = "\t".join(COLUMNS) + "\n"
+
+
+@pytest.fixture(scope="module")
+def rules(vocabulary):
+    return load_rules(vocabulary)
+
+
+def test_the_scenes_and_activities_the_users_type_are_there(rules) -> None:
+    concepts = {rule.concept for rule in rules}
+    scenes = {"кухня", "ванная", "спальня", "гостиная", "офис", "улица", "город", "дорога",
+              "парковка", "вокзал", "аэропорт", "порт", "парк", "зоопарк", "ферма", "поле",
+              "лес", "горы", "пляж", "море", "река", "озеро", "небо", "зима", "стадион",
+              "теннисный корт", "ресторан", "магазин", "рынок"}
+    activities = {"кататься", "есть", "спать", "лежать", "лететь", "плавать", "играть",
+                  "работать", "готовить", "читать", "звонить", "фотографировать"}
+    assert scenes <= concepts and activities <= concepts
+    assert len(rules) >= 80
+
+
+def test_one_weak_hint_can_never_make_a_rule(rules) -> None:
+    for rule in rules:
+        assert any(e.weight >= 0.3 for e in rule.evidence) or rule.needs, rule.concept
+
+
+def test_every_word_asks_for_one_concept(rules, analyzer) -> None:
+    owner: dict[tuple[str, ...], str] = {}
+    clashes = []
+    for rule in rules:
+        for word in (*rule.words, *rule.english):
+            key = analyzer.phrase_key(word)
+            if owner.setdefault(key, rule.concept) != rule.concept:
+                clashes.append((word, owner[key], rule.concept))
+    assert clashes == []
+
+
+def test_evidence_by_name_and_by_group_both_count(rules) -> None:
+    sleep = next(rule for rule in rules if rule.concept == "спать")
+    dogs = [alt for need in sleep.needs for alt in need if alt.term == "собака"]
+    assert dogs and dogs[0].relevance[1016] == 1.0  # the COCO dog, by name
+    assert dogs[0].relevance[208] == 1.0  # and the Labrador, by the group «собака»
+
+
+def test_a_term_that_names_nothing_is_an_error(tmp_path, vocabulary) -> None:
+    (tmp_path / "scenes.tsv").write_text(
+        HEADER + "кухня\t\tkitchen\tплита 1;самогонный аппарат 0.5\t\t\n", encoding="utf-8")
+    with pytest.raises(VocabularyError, match="самогонный аппарат"):
+        load_rules(vocabulary, tmp_path)
+
+
+def test_a_weight_out_of_range_is_an_error(tmp_path, vocabulary) -> None:
+    (tmp_path / "scenes.tsv").write_text(HEADER + "кухня\t\t\tплита 2\t\t\n", encoding="utf-8")
+    with pytest.raises(VocabularyError, match="weight"):
+        load_rules(vocabulary, tmp_path)
+
+
+def test_kinds_must_mean_a_vocabulary_term(tmp_path) -> None:
+    (tmp_path / "kinds.tsv").write_text("words\tmeans\tnote\nголубь;голуби\tптица\t\n",
+                                        encoding="utf-8")
+    assert load_kinds({"птица"}, tmp_path) == {"голубь": "птица", "голуби": "птица"}
+    with pytest.raises(VocabularyError, match="kinds.tsv:2"):
+        load_kinds({"собака"}, tmp_path)
