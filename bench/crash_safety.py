@@ -37,7 +37,8 @@ from PIL import Image
 sys.path.insert(0, str(ROOT / "tests"))
 from daemon_process import DaemonProcess  # noqa: E402
 
-from daemon.config import Settings, tag_sources  # noqa: E402
+from daemon.config import Settings  # noqa: E402
+from daemon.signals import signal_sources  # noqa: E402
 from daemon.signals.decode import hash_bytes  # noqa: E402
 
 PHASES = ("indexing", "move storm", "rename storm", "mixed")
@@ -443,7 +444,7 @@ def run_crash_safety(config: CrashConfig, log: Callable[[str], None] = print) ->
         if storm is not None:
             storm.join()
             _raise_storm_error(storm)
-        models = list(tag_sources(Settings()))
+        models = list(signal_sources(Settings()))
         settle(daemon)
         report.verdict = verify(library.root, db_path, models, daemon)
         # One more storm with nobody killed: the watcher alone must keep the index right.

@@ -20,7 +20,8 @@ from common import ROOT, make_large_jpegs, peak_rss_mb
 
 from daemon.index.indexer import Indexer
 from daemon.index.store import Store
-from daemon.signals.classifier import Tagger, load_tagger
+from daemon.signals import Signal
+from daemon.signals.classifier import load_tagger
 from daemon.signals.detector import DEFAULT_SIZE, Detector
 
 
@@ -39,7 +40,7 @@ def main() -> None:
 
     photos = make_large_jpegs(ROOT / "bench" / "out" / "large_jpegs", args.photos)
     megapixels = 4000 * 3000 / 1e6
-    taggers: list[Tagger] = [load_tagger(args.model, threads=args.threads)]
+    taggers: list[Signal] = [load_tagger(args.model, threads=args.threads)]
     if not args.no_detector:
         taggers.append(Detector(args.detector_size, threads=args.threads))
     rates = []

@@ -29,10 +29,11 @@ from pathlib import Path
 import numpy as np
 from common import COCO, peak_rss_mb
 
-from daemon.config import Settings, tag_sources
+from daemon.config import Settings
 from daemon.index.matrix import TagMatrix, load_matrix, matrix_file_for, save_matrix
 from daemon.index.store import FileIdentity, SparseTags, Store
 from daemon.query.search import build_query_engine
+from daemon.signals import signal_models, signal_sources
 
 EXTRA_QUERIES = ["кошка на диване", "котик", "сабака", "собака на пляже", "красная машина",
                  "люди", "дети в парке", "транспорт"]
@@ -74,7 +75,8 @@ def synthetic_detections(count: int, seed: int = 1) -> Iterator[tuple[str, Spars
 
 def fill_synthetic_index(store: Store, size: int) -> None:
     """Both models' tags, under the ids the default settings read."""
-    imagenet, detector = tag_sources(Settings())
+    models = signal_models(Settings())
+    imagenet, detector = models["classifier"], models["detector"]
     store.add_new_photos(synthetic_photos(size), imagenet)
     store.add_tags(detector, synthetic_detections(size))
 
@@ -121,7 +123,7 @@ def measure(size: int, folder: Path) -> dict[str, object]:
     index = synthetic_index(folder, size)
     cache = matrix_file_for(index)
     cache.unlink(missing_ok=True)
-    sources = tag_sources(Settings())
+    sources = signal_sources(Settings())
     with Store(index) as store:
         started = time.perf_counter()
         matrix = load_matrix(store, sources)
@@ -146,7 +148,7 @@ def from_file(index: Path) -> None:
     rss_before = rss_mb()
     with Store(index) as store:
         started = time.perf_counter()
-        matrix = load_matrix(store, tag_sources(Settings()), matrix_file_for(index))
+        matrix = load_matrix(store, signal_sources(Settings()), matrix_file_for(index))
         load_s = time.perf_counter() - started
     assert matrix.loaded_from == "file", matrix.loaded_from
     rss_loaded = rss_mb()

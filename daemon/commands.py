@@ -7,13 +7,14 @@ import json
 import sys
 from pathlib import Path
 
-from daemon.config import Paths, Settings, model_id, tag_sources
+from daemon.config import Paths, Settings, model_id
 from daemon.index.matrix import load_matrix, matrix_file_for
 from daemon.index.salvage import SalvagedPhoto
 from daemon.index.scan import ScanOptions
 from daemon.index.store import Store
 from daemon.query.vocab import describe_tags
 from daemon.service.client import Client, DaemonNotRunning
+from daemon.signals import load_signals, signal_models, signal_sources
 
 
 def _print(*parts: object) -> None:
@@ -24,16 +25,15 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
                 paths: Paths) -> int:
     from daemon.cli import progress_printer
     from daemon.index.indexer import Indexer
-    from daemon.signals.classifier import load_taggers
 
     folder = args.folder.expanduser()
     if not folder.is_dir():
         print(f"error: {folder} is not a folder", file=sys.stderr)
         return 2
     folder = folder.resolve()
-    taggers = load_taggers(settings, paths.cache_dir)
+    taggers = load_signals(settings, paths.cache_dir)
     options = ScanOptions(settings.excludes, settings.index_hidden)
-    store, salvaged = open_for_writing(db, tag_sources(settings))
+    store, salvaged = open_for_writing(db, signal_sources(settings))
     with store:
         indexer = Indexer(store, taggers, settings.batch_size, salvaged=salvaged)
         report = indexer.index_folder(folder, options, progress_printer(not args.quiet))
@@ -120,7 +120,7 @@ def _search_on_disk(query: str, limit: int, settings: Settings, db: Path) -> dic
     from daemon.query.search import build_query_engine
 
     with Store(db, readonly=True) as store:  # maps the daemon's matrix file if it is current
-        matrix = load_matrix(store, tag_sources(settings), matrix_file_for(db))
+        matrix = load_matrix(store, signal_sources(settings), matrix_file_for(db))
     return build_query_engine(settings).search(query, matrix, limit=limit).to_json()
 
 
@@ -130,23 +130,23 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
 
     path = str(args.photo.expanduser().resolve())
     with Store(db, readonly=True) as store:
-        by_model = {model: store.tags_of(path, model) for model in tag_sources(settings)}
+        by_model = {model: store.tags_of(path, model) for model in signal_sources(settings)}
         failure = next((f for f in store.failures() if f.path == path), None)
     if all(tags is None for tags in by_model.values()):
         reason = f": {failure.reason}" if failure else ""
         print(f"error: {path} is not in the index{reason}", file=sys.stderr)
         return 1
     vocabulary = load_vocabulary()
-    sources = tag_sources(settings)
-    tables = {model: describe_tags(vocabulary, sources[model], tags, args.limit)
+    sources = signal_sources(settings)
+    tables = {model: describe_tags(vocabulary, sources[model].first, tags, args.limit)
               for model, tags in by_model.items() if tags is not None}
     if args.json:
         from daemon.cli import print_json
 
-        main = model_id(settings.model)
-        print_json({"path": path, "tags": tables.get(main, []),
-                    "detector": [row for model, rows in tables.items() if model != main
-                                 for row in rows]})
+        names = {model: name for name, model in signal_models(settings).items()}
+        print_json({"path": path, "tags": [], "detector": [],
+                    **{"tags" if names[model] == "classifier" else names[model]: rows
+                       for model, rows in tables.items()}})
         return 0
     _print(path)
     for model, rows in tables.items():
@@ -162,16 +162,18 @@ def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path,
     from daemon.query.vocab import load_vocabulary
 
     vocabulary = load_vocabulary()
-    sources = tag_sources(settings)
-    main = model_id(settings.model)
+    sources = signal_sources(settings)
+    names = {model: name for name, model in signal_models(settings).items()}
     photos: dict[str, dict[str, object]] = {}
     with Store(db, readonly=True) as store:
-        for model, offset in sources.items():
-            key = "tags" if model == main else "detector"
+        for model, block in sources.items():
+            key = "tags" if names[model] == "classifier" else names[model]
             for _, path, tags in store.iter_tags(model):
                 entry = photos.setdefault(path, {"path": path, "tags": []})
-                entry[key] = describe_tags(vocabulary, offset, tags)
-    document = {"model": main, "detector": next((m for m in sources if m != main), None),
+                entry[key] = describe_tags(vocabulary, block.first, tags)
+    document = {"model": model_id(settings.model), **{name: model for name, model in
+                                                      signal_models(settings).items()
+                                                      if name != "classifier"},
                 "photos": list(photos.values())}
     if str(args.output) == "-":
         json.dump(document, sys.stdout, ensure_ascii=False, indent=1)
@@ -186,7 +188,7 @@ def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path,
 def cmd_status(args: argparse.Namespace, settings: Settings, db: Path,
                 paths: Paths) -> int:
     model = model_id(settings.model)
-    detector = next((m for m in tag_sources(settings) if m != model), None)
+    detector = signal_models(settings).get("detector")
     daemon_status: dict[str, object] | None = None
     if getattr(args, "db", None) is None:
         try:

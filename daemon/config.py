@@ -281,18 +281,6 @@ def _line_of(text: str, key: str) -> int | str:
     return "?"
 
 
-def tag_sources(settings: Settings) -> dict[str, int]:
-    """The model ids whose tags a search reads -> where their classes start
-    (daemon/concepts.py): the ImageNet tagger, and the detector when it is on."""
-    from daemon.concepts import DETECTOR_OFFSET
-    from daemon.signals.detector import detector_model_id
-
-    sources = {model_id(settings.model): 0}
-    if settings.detector:
-        sources[detector_model_id(settings.detector_size)] = DETECTOR_OFFSET
-    return sources
-
-
 def model_id(name: str) -> str:
     """The stored id of a tagger named in settings; ValueError for an unknown name."""
     try:

@@ -32,7 +32,7 @@ from daemon.query.search import QueryEngine
 from daemon.query.seed import SeedMethod
 from daemon.query.text import Analyzer, load_word_vectors
 from daemon.query.vocab import load_vocabulary
-from daemon.signals.classifier import load_taggers
+from daemon.signals import load_signals
 
 
 @dataclass(frozen=True)
@@ -230,11 +230,11 @@ def run_evals(photos: Path, labels_file: Path, queries_files: list[Path], settin
     query_sets = [json.loads(path.read_text(encoding="utf-8")) for path in queries_files]
     with tempfile.TemporaryDirectory(prefix="smart-gallery-eval-") as tmp:
         index_file = db or Path(tmp) / "eval.sqlite3"
-        taggers = load_taggers(settings)
+        taggers = load_signals(settings)
         with Store(index_file) as store:
             Indexer(store, taggers, settings.batch_size).index_folder(
                 photos.resolve(), ScanOptions(include_hidden=True))
-            matrix = load_matrix(store, {t.model_id: t.class_offset for t in taggers})
+            matrix = load_matrix(store, {t.model_id: t.concepts for t in taggers})
     if only is not None:
         keep = set(only.read_text(encoding="utf-8").split())
         kept = TagMatrix()

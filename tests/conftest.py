@@ -15,6 +15,8 @@ import pytest
 from PIL import Image
 
 from daemon.index.store import SparseTags
+from daemon.signals import ModelSignal
+from daemon.signals.classifier import CONCEPTS as CLASSIFIER_CONCEPTS
 from daemon.signals.classifier import sparsify
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +60,7 @@ def tagger(model_cache: Path):
 
 @pytest.fixture(scope="session")
 def torch_tagger():
-    from daemon.signals.classifier_export import efficientnet_lite0
+    from daemon.model_export import efficientnet_lite0
 
     return efficientnet_lite0(threads=2)
 
@@ -115,11 +117,11 @@ def photo_dir(tmp_path: Path) -> Path:
     return folder
 
 
-class FakeTagger:
+class FakeTagger(ModelSignal):
     """Test double for the slow model: class = a pixel's brightness bucket; counts calls."""
 
     model_id = "fake-tagger"
-    class_offset = 0
+    concepts = CLASSIFIER_CONCEPTS
 
     def __init__(self) -> None:
         self.predicted = 0
@@ -190,13 +192,14 @@ def detector():
     return Detector(threads=2)
 
 
-class Counting:
+class Counting(ModelSignal):
     """Wraps a real tagger and counts the photos it ran on."""
 
     def __init__(self, inner) -> None:
         self.inner = inner
         self.model_id = inner.model_id
-        self.class_offset = inner.class_offset
+        self.concepts = inner.concepts
+        self.needs = inner.needs
         self.preprocess = inner.preprocess
         self.to_tags = inner.to_tags
         self.predicted = 0

@@ -5,9 +5,10 @@ Worker threads read, hash, decode, preprocess and tag files, one photo each at a
 writes to the store. A file whose content the index already knows (renamed, moved, copied,
 touched) keeps or reuses its tags without a decode or a model run.
 
-Several taggers (the ImageNet tagger and the COCO detector) share one decode per photo;
-each runs only on the photos it has not tagged yet, so adding the detector to an existing
-index runs the detector alone.
+Several signals (daemon/signals: the ImageNet classifier, the COCO detector, the colours)
+share one decode per photo; each runs only on the photos it has not read yet, so adding a
+signal to an existing index runs that signal alone. A signal that reads another's rows (the
+colours read the detector's boxes) gets them from this run or from the index.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from daemon.index.matrix import combine
 from daemon.index.salvage import SalvagedPhoto
 from daemon.index.scan import ScanOptions, plan_scan
 from daemon.index.store import Failure, FileIdentity, SparseTags, Store
-from daemon.signals.classifier import MAX_K, MIN_K, Tagger, sparsify
+from daemon.signals import Signal
+from daemon.signals.classifier import MAX_K, MIN_K, sparsify
 from daemon.signals.decode import DecodedPhoto, DecodeError, decode_bytes, hash_bytes, read_file
 
 __all__ = ["MAX_K", "MIN_K", "Indexer", "IndexReport", "Progress", "sparsify"]
@@ -63,8 +65,11 @@ class IndexReport:
 @dataclass
 class _Prepared:
     identity: FileIdentity
+    # what the index holds at this path: (content hash, model id -> rows), for the signals
+    # that read another's rows when that one need not run again
+    stored: tuple[str, dict[str, SparseTags]] | None = None
     content_hash: str = ""
-    # model id -> the tags of the taggers that ran on it; empty: the tags can be reused
+    # model id -> the tags of the signals that ran on it; empty: the tags can be reused
     tags: dict[str, SparseTags] = field(default_factory=dict)
     model_seconds: float = 0.0
     width: int = 0
@@ -74,18 +79,18 @@ class _Prepared:
 
 ProgressCallback = Callable[[Progress], None]
 # Called for each photo the store gained or changed: (photo id, path, its tags or None);
-# the tags of all taggers, in the shared class space (daemon.concepts).
+# the tags of all signals, in the shared class space (daemon.concepts).
 ChangeCallback = Callable[[int, str, SparseTags | None], None]
 
 
 class Indexer:
-    def __init__(self, store: Store, taggers: Tagger | Sequence[Tagger], batch_size: int = 16,
+    def __init__(self, store: Store, signals: Signal | Sequence[Signal], batch_size: int = 16,
                  workers: int = 2, on_change: ChangeCallback | None = None,
                  gate: Callable[[], bool] | None = None,
                  salvaged: Mapping[str, SalvagedPhoto] | None = None) -> None:
         self.store = store
-        self.taggers: tuple[Tagger, ...] = (
-            tuple(taggers) if isinstance(taggers, Sequence) else (taggers,))
+        self.signals: tuple[Signal, ...] = (
+            tuple(signals) if isinstance(signals, Sequence) else (signals,))
         self.batch_size = batch_size
         self.workers = workers
         self.on_change = on_change
@@ -95,16 +100,16 @@ class Indexer:
         # content hash -> tags read back from a damaged index (a rebuild reuses them)
         self.salvaged: Mapping[str, SalvagedPhoto] = salvaged or {}
         self._known_hashes = {t.model_id: HashSet(store.hashes_tagged_by(t.model_id))
-                              for t in self.taggers}
+                              for t in self.signals}
 
     @property
     def model(self) -> str:
-        """The main (ImageNet) tagger's model id."""
-        return self.taggers[0].model_id
+        """The main (ImageNet) signal's model id."""
+        return self.signals[0].model_id
 
     @property
     def models(self) -> tuple[str, ...]:
-        return tuple(t.model_id for t in self.taggers)
+        return tuple(t.model_id for t in self.signals)
 
     def index_folder(self, root: Path, options: ScanOptions | None = None,
                      progress: ProgressCallback | None = None) -> IndexReport:
@@ -172,45 +177,74 @@ class Indexer:
                     future.cancel()
                 yield None
                 return
-            pending.append(pool.submit(self._prepare, identity))
+            pending.append(pool.submit(self._prepare, _Prepared(identity,
+                                                                stored=self._stored(identity))))
             if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
 
-    def _prepare(self, identity: FileIdentity) -> _Prepared:
-        prepared = _Prepared(identity)
+    def _stored(self, identity: FileIdentity) -> tuple[str, dict[str, SparseTags]] | None:
+        """The rows the signals that read other signals' rows may need (writer thread)."""
+        needed = {model for s in self.signals for model in s.needs}
+        if not needed:
+            return None
+        photo = self.store.photo_by_path(identity.path)
+        if photo is None:
+            return None
+        rows = {m: tags for m in needed if (tags := self.store.tags_of(identity.path, m))}
+        return photo.content_hash, rows
+
+    def _prepare(self, prepared: _Prepared) -> _Prepared:
+        identity = prepared.identity
         try:
             data = read_file(Path(identity.path))
             prepared.content_hash = hash_bytes(data)
-            missing = self._missing_taggers(prepared.content_hash)
+            missing = self._missing_signals(prepared.content_hash)
             if not missing:
                 return prepared  # tags can be reused: no decode needed
-            self._tag(prepared, decode_bytes(data, prepared.content_hash), missing)
+            self._tag(prepared, decode_bytes(data, prepared.content_hash),
+                      self._with_needs(missing, prepared))
         except DecodeError as exc:
             prepared.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the index
             prepared.error = f"unexpected error: {type(exc).__name__}: {exc}"
         return prepared
 
-    def _missing_taggers(self, content_hash: str) -> list[Tagger]:
-        """The taggers that must run on this content (all of them when forced)."""
+    def _missing_signals(self, content_hash: str) -> list[Signal]:
+        """The signals that must run on this content (all of them when forced)."""
         salvaged = self.salvaged.get(content_hash)
-        return [t for t in self.taggers
+        return [t for t in self.signals
                 if self._force or (content_hash not in self._known_hashes[t.model_id]
                                    and (salvaged is None or t.model_id not in salvaged.tags))]
 
+    def _with_needs(self, missing: list[Signal], prepared: _Prepared) -> list[Signal]:
+        """The missing signals and those whose rows they read but cannot get from the index
+        (a copy of a photo made before the reading signal existed), in running order."""
+        known = set()
+        if prepared.stored is not None and prepared.stored[0] == prepared.content_hash:
+            known = set(prepared.stored[1])
+        wanted = {s.model_id for s in missing}
+        for signal in reversed(self.signals):
+            if signal.model_id in wanted:
+                wanted |= {m for m in signal.needs if m not in known}
+        return [s for s in self.signals if s.model_id in wanted]
+
     @staticmethod
-    def _tag(prepared: _Prepared, decoded: DecodedPhoto, taggers: list[Tagger]) -> None:
-        """Run the taggers on one decoded photo (one decode serves them all)."""
+    def _tag(prepared: _Prepared, decoded: DecodedPhoto, signals: list[Signal],
+             known: Mapping[str, SparseTags] | None = None) -> None:
+        """Run the signals on one decoded photo (one decode serves them all), in order, each
+        seeing the rows of those before it and the stored rows of the others."""
         prepared.width, prepared.height = decoded.width, decoded.height
-        for tagger in taggers:
-            pixels = tagger.preprocess(decoded.image)
+        found: dict[str, SparseTags] = {}
+        if prepared.stored is not None and prepared.stored[0] == decoded.content_hash:
+            found.update(prepared.stored[1])
+        found.update(known or {})
+        for signal in signals:
             started = time.perf_counter()
-            scores = tagger.predict([pixels])[0]
+            tags = signal.read(decoded, found)
             prepared.model_seconds += time.perf_counter() - started
-            prepared.tags[tagger.model_id] = tagger.to_tags(scores, (decoded.width,
-                                                                     decoded.height))
+            prepared.tags[signal.model_id] = found[signal.model_id] = tags
 
     # --- writer side -----------------------------------------------------------------
     def _fail(self, prepared: _Prepared, report: IndexReport) -> None:
@@ -233,7 +267,7 @@ class Indexer:
             self.store.touch_photo(identity)
             report.touched += 1
             return
-        if here is not None:  # its content was known, but not every tagger's tags are here
+        if here is not None:  # its content was known, but not every signal's tags are here
             self._tag_now(prepared, report)
             return
         moved_from = next((p for p in same if p.path in gone or not os.path.exists(p.path)),
@@ -286,14 +320,14 @@ class Indexer:
             prepared.error = str(exc)
             self._fail(prepared, report)
             return
-        self._tag(prepared, decoded, list(self.taggers))
+        self._tag(prepared, decoded, list(self.signals))
         self._write(prepared, report)
 
     def _write(self, prepared: _Prepared, report: IndexReport) -> None:
         tags = self._with_known_tags(prepared, dict(prepared.tags))
-        lacking = [t for t in self.taggers if t.model_id not in tags]
+        lacking = [t for t in self.signals if t.model_id not in tags]
         if lacking:
-            # A tagger knew this content, but no photo holds its tags any more (removed
+            # A signal knew this content, but no photo holds its tags any more (removed
             # since, or two hashes sharing a HashSet key): run it now.
             try:
                 decoded = decode_bytes(read_file(Path(prepared.identity.path)))
@@ -301,7 +335,7 @@ class Indexer:
                 prepared.error = str(exc)
                 self._fail(prepared, report)
                 return
-            self._tag(prepared, decoded, lacking)
+            self._tag(prepared, decoded, lacking, known=tags)
             tags.update({t.model_id: prepared.tags[t.model_id] for t in lacking})
         photo_id = self.store.put_photo(prepared.identity, prepared.content_hash,
                                         prepared.width, prepared.height, tags)
@@ -315,7 +349,7 @@ class Indexer:
 
     def _with_known_tags(self, prepared: _Prepared,
                          tags: dict[str, SparseTags]) -> dict[str, SparseTags]:
-        """Add the tags of the taggers that did not run (this content is known to them):
+        """Add the tags of the signals that did not run (this content is known to them):
         from the photo itself, or from a copy with the same content."""
         known = [m for m in self.models if m not in tags]
         if not known:
@@ -335,9 +369,9 @@ class Indexer:
         return tags
 
     def _combined(self, path: str) -> SparseTags:
-        """The photo's tags from every tagger, in the search's class space."""
-        return combine((t.class_offset, self.store.tags_of(path, t.model_id))
-                       for t in self.taggers)
+        """The photo's tags from every signal, in the search's class space."""
+        return combine((t.concepts.first, self.store.tags_of(path, t.model_id))
+                       for t in self.signals)
 
     def _remove(self, paths: set[str], report: IndexReport) -> None:
         if not paths:

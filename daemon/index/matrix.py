@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from daemon.concepts import NUM_CLASSES
+from daemon.concepts import NUM_CONCEPTS, ConceptBlock
 from daemon.index.matrix_file import MatrixFileError, MatrixFileWriter, open_matrix_file
 from daemon.index.matrix_rows import (
     Columns,
@@ -355,11 +355,12 @@ MAX_REMOVED_SHARE = 0.1
 SAVE_AFTER_CHANGES = 5000
 
 
-def load_matrix(store: Store, sources: Mapping[str, int] | str,
+def load_matrix(store: Store, sources: Mapping[str, int | ConceptBlock] | str,
                 cache_file: Path | None = None) -> TagMatrix:
     """Every tagged photo of the index, for searches.
 
-    sources: model id -> its class offset (a single model id means offset 0). A photo
+    sources: model id -> its block of the concept space, or the block's first concept (a
+    single model id means 0). A photo
     appears once with the tags of all the models that have tagged it.
     cache_file: the matrix file of this index. If it is usable (this index's last one, of
     these sources) it is mapped and the photos changed since it was written are read from
@@ -367,6 +368,8 @@ def load_matrix(store: Store, sources: Mapping[str, int] | str,
     only, the file is written anew. None: read from the index, no file."""
     if isinstance(sources, str):
         sources = {sources: 0}
+    sources = {model: block.first if isinstance(block, ConceptBlock) else block
+               for model, block in sources.items()}
     if cache_file is not None:
         matrix = _from_file(store, sources, cache_file)
         if matrix is not None:
@@ -440,7 +443,7 @@ def save_matrix(matrix: TagMatrix, store: Store, cache_file: Path) -> None:
 
 def _identity(sources: Mapping[str, int]) -> dict[str, object]:
     """What must be equal for a file to be read by this program with these sources."""
-    return {"schema": SCHEMA_VERSION, "num_classes": NUM_CLASSES,
+    return {"schema": SCHEMA_VERSION, "num_classes": NUM_CONCEPTS,
             "sources": [[model, offset] for model, offset in sources.items()]}
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from daemon.concepts import NUM_CLASSES
+from daemon.concepts import NUM_CONCEPTS
 from daemon.index.matrix_file import MatrixFile, MatrixFileError, MatrixFileWriter
 from daemon.index.store import SparseTags, Store
 
@@ -22,7 +22,7 @@ from daemon.index.store import SparseTags, Store
 class Columns:
     """The column-major copy (CSC) of rows 0..num_rows-1."""
 
-    pointers: np.ndarray  # (NUM_CLASSES + 1,) int64 start of each class's run
+    pointers: np.ndarray  # (NUM_CONCEPTS + 1,) int64 start of each class's run
     rows: np.ndarray  # int32 row of each entry, grouped by class
     probs: np.ndarray  # float32
     num_rows: int  # rows that existed when it was built
@@ -70,7 +70,7 @@ def empty_rows() -> RowArrays:
 
 
 def empty_columns(num_rows: int) -> Columns:
-    return Columns(np.zeros(NUM_CLASSES + 1, np.int64), np.empty(0, np.int32),
+    return Columns(np.zeros(NUM_CONCEPTS + 1, np.int64), np.empty(0, np.int32),
                    np.empty(0, np.float32), num_rows)
 
 
@@ -82,8 +82,8 @@ def columns_of(classes: np.ndarray, probs: np.ndarray, counts: np.ndarray) -> Co
     # A stable sort on 16-bit keys is a radix sort: linear, and it keeps rows ascending.
     order = np.argsort(classes.astype(np.uint16, copy=False), kind="stable")
     rows = np.repeat(np.arange(n, dtype=np.int32), counts)[order]
-    pointers = np.zeros(NUM_CLASSES + 1, np.int64)
-    np.cumsum(np.bincount(classes, minlength=NUM_CLASSES), out=pointers[1:])
+    pointers = np.zeros(NUM_CONCEPTS + 1, np.int64)
+    np.cumsum(np.bincount(classes, minlength=NUM_CONCEPTS), out=pointers[1:])
     return Columns(pointers, rows, probs[order].astype(np.float32, copy=False), n)
 
 
@@ -100,8 +100,8 @@ def merged_column_runs(columns: Columns, stale: np.ndarray, delta_rows: np.ndarr
         stale_mask[stale] = True
     order = np.argsort(delta_classes, kind="stable")
     rows, classes, probs = delta_rows[order], delta_classes[order], delta_probs[order]
-    bounds = np.searchsorted(classes, np.arange(NUM_CLASSES + 1))
-    for cls in range(NUM_CLASSES):
+    bounds = np.searchsorted(classes, np.arange(NUM_CONCEPTS + 1))
+    for cls in range(NUM_CONCEPTS):
         start, end = columns.pointers[cls], columns.pointers[cls + 1]
         old_rows, old_probs = columns.rows[start:end], columns.probs[start:end]
         if stale_mask is not None and old_rows.size:
@@ -116,7 +116,7 @@ def merged_columns(columns: Columns, num_rows: int, stale: np.ndarray, delta_row
     """A new column copy of rows 0..num_rows-1 in memory, from the old one and the delta."""
     capacity = columns.rows.size + delta_rows.size
     rows, probs = np.empty(capacity, np.int32), np.empty(capacity, np.float32)
-    pointers = np.zeros(NUM_CLASSES + 1, np.int64)
+    pointers = np.zeros(NUM_CONCEPTS + 1, np.int64)
     at = 0
     for cls, runs in enumerate(merged_column_runs(columns, stale, delta_rows, delta_classes,
                                                   delta_probs)):
@@ -204,7 +204,7 @@ def rows_from_file(opened: MatrixFile) -> RowArrays:
     n = len(arrays["photo_ids"])
     entries = len(arrays["classes"])
     sizes = {"alive": n, "row_pointers": n + 1, "probs": entries, "path_pointers": n + 1,
-             "ids_sorted": n, "ids_rows": n, "column_pointers": NUM_CLASSES + 1,
+             "ids_sorted": n, "ids_rows": n, "column_pointers": NUM_CONCEPTS + 1,
              "column_rows": entries, "column_probs": entries}
     for name, size in sizes.items():
         if len(arrays[name]) != size:

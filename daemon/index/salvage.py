@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from daemon.concepts import DETECTOR_CLASSES, IMAGENET_CLASSES
+from daemon.concepts import ConceptBlock
 from daemon.index.store import SparseTags
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class SalvagedPhoto:
     tags: dict[str, SparseTags] = field(default_factory=dict)  # model id -> tags
 
 
-def salvage(damaged: Path, models: Mapping[str, int]) -> dict[str, SalvagedPhoto]:
+def salvage(damaged: Path, models: Mapping[str, ConceptBlock]) -> dict[str, SalvagedPhoto]:
     """content hash -> what the damaged index at `damaged` knew of it, for these models
     (model id -> its class offset: the detector's classes are checked against 80)."""
     try:
@@ -59,7 +59,7 @@ def _ask(db: sqlite3.Connection, sql: str, args: tuple) -> list[tuple] | None:
         return None
 
 
-def _read_range(db: sqlite3.Connection, first: int, last: int, models: Mapping[str, int],
+def _read_range(db: sqlite3.Connection, first: int, last: int, models: Mapping[str, ConceptBlock],
                 found: dict[str, SalvagedPhoto]) -> None:
     rows = _ask(db, "SELECT p.content_hash, p.width, p.height, t.model, t.classes, t.probs,"
                     " t.boxes FROM photos p JOIN tags t ON t.photo_id = p.id"
@@ -73,8 +73,7 @@ def _read_range(db: sqlite3.Connection, first: int, last: int, models: Mapping[s
     for content_hash, width, height, model, classes, probs, boxes in rows:
         if model not in models:
             continue
-        tags = _plausible(classes, probs, boxes,
-                          DETECTOR_CLASSES if models[model] else IMAGENET_CLASSES)
+        tags = _plausible(classes, probs, boxes, models[model].size)
         if tags is None or not isinstance(content_hash, str) or not content_hash:
             continue
         photo = found.setdefault(content_hash, SalvagedPhoto(int(width), int(height)))

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from daemon.concepts import DETECTOR_OFFSET
 from daemon.config import Settings
 from daemon.index.matrix import MatrixSnapshot, TagMatrix
 from daemon.index.store import SparseTags
@@ -25,6 +24,7 @@ from daemon.query.text import Analyzer, WordVectors, load_word_vectors
 from daemon.query.understand import Concept, QueryPlan, QueryReader
 from daemon.query.vocab import Vocabulary, load_vocabulary
 from daemon.query.vocab.rules import Rule
+from daemon.signals.detector import CONCEPTS as DETECTOR
 
 # A photo must have at least this expected relevance (geometric mean over the concepts).
 MIN_SCORE = 0.01
@@ -205,11 +205,11 @@ def _thing_parts(snapshot: MatrixSnapshot,
     """(expected relevance over the ImageNet classes, best detection above the floor or
     None when the thing has no detector class or the index no detections)."""
     imagenet = relevance.copy()
-    imagenet[DETECTOR_OFFSET:] = 0
+    imagenet[DETECTOR.first:] = 0
     scores = snapshot.weighted_sum(imagenet)
     detector = relevance.copy()
-    detector[:DETECTOR_OFFSET] = 0
-    if not detector.any() or not snapshot.has_classes_from(DETECTOR_OFFSET):
+    detector[:DETECTOR.first] = 0
+    if not detector.any() or not snapshot.has_classes_from(DETECTOR.first):
         return scores, None
     found = snapshot.max_product(detector)
     found[found < DETECTION_FLOOR] = 0.0

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from daemon.concepts import DETECTOR_OFFSET, NUM_CLASSES
+from daemon.concepts import NUM_CONCEPTS
 from daemon.query.text import (
     STOP_WORDS,
     Analyzer,
@@ -34,13 +34,14 @@ from daemon.query.typos import TypoCorrector, from_english_layout, looks_like_wr
 from daemon.query.vocab import Vocabulary
 from daemon.query.vocab.kinds import load_kinds
 from daemon.query.vocab.rules import Rule, load_rules
+from daemon.signals.detector import CONCEPTS as DETECTOR
 
 MAX_PHRASE_WORDS = 4
 # Word-vector neighbours below this cosine are different things, not synonyms.
 VECTOR_MATCH_MIN_COSINE = 0.7
 # Nearest neighbours a word-vector match may use.
 VECTOR_MATCH_TERMS = 3
-PERSON = DETECTOR_OFFSET + 0  # COCO «person»: what «только» leaves out
+PERSON = DETECTOR.first + 0  # COCO «person»: what «только» leaves out
 ONLY_EXCLUDES = "человек"
 
 
@@ -48,7 +49,7 @@ ONLY_EXCLUDES = "человек"
 class Concept:
     text: str  # the words as typed
     understood: str  # how the engine read them, for the user
-    relevance: np.ndarray  # (NUM_CLASSES,) float32; for a rule, every class it reads
+    relevance: np.ndarray  # (NUM_CONCEPTS,) float32; for a rule, every class it reads
     matched_terms: dict[int, str]  # class -> the vocabulary term that made it relevant
     rule: Rule | None = None  # a scene or activity, scored from its evidence
     negated: bool = False  # photos with it are left out
@@ -251,7 +252,7 @@ class QueryReader:
             return None
         if entry.rule is not None:
             return rule_concept(text, entry.rule, understood)
-        relevance = np.zeros(NUM_CLASSES, np.float32)
+        relevance = np.zeros(NUM_CONCEPTS, np.float32)
         matched: dict[int, str] = {}
         for cls, weight, term in entry.classes:
             if weight > relevance[cls]:
@@ -277,7 +278,7 @@ class QueryReader:
         top = self._entries[self._keys[best[0]]]
         if top.rule is not None:  # nearest to a scene or activity: read as that
             return rule_concept(token.surface, top.rule, f"{token.surface} ≈ {top.rule.concept}")
-        relevance = np.zeros(NUM_CLASSES, np.float32)
+        relevance = np.zeros(NUM_CONCEPTS, np.float32)
         matched: dict[int, str] = {}
         names = []
         for row in best:
@@ -295,7 +296,7 @@ class QueryReader:
 
 def rule_concept(text: str, rule: Rule, understood: str) -> Concept:
     """A scene or activity: «кухня ← плита, духовка, микроволновка»."""
-    relevance = np.zeros(NUM_CLASSES, np.float32)
+    relevance = np.zeros(NUM_CONCEPTS, np.float32)
     matched: dict[int, str] = {}
     for evidence in (*rule.evidence, *(alt for need in rule.needs for alt in need)):
         for cls in np.flatnonzero(evidence.relevance):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
-from daemon.config import Paths, Settings, SettingsError, SettingsFile, model_id, tag_sources
+from daemon.config import Paths, Settings, SettingsError, SettingsFile, model_id
 from daemon.index.health import Problem, diagnose, free_bytes, move_aside, user_message
 from daemon.index.indexer import Indexer, IndexReport, Progress
 from daemon.index.matrix import (
@@ -42,7 +42,7 @@ from daemon.index.store import (
 from daemon.query.search import QueryEngine, build_query_engine
 from daemon.query.vocab import describe_tags
 from daemon.service.watch import ChangeBatch, ChangeQueue, FolderWatcher, WatchLimitReached
-from daemon.signals.classifier import Tagger, load_taggers
+from daemon.signals import Signal, load_signals, signal_models, signal_sources
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -84,14 +84,16 @@ class _CheckFailed:
 
 class Gallery:
     def __init__(self, paths: Paths, settings: Settings,
-                 taggers: Sequence[Tagger] | None = None,
+                 taggers: Sequence[Signal] | None = None,
                  engine: QueryEngine | None = None,
                  settings_error: str | None = None) -> None:
         self.paths = paths
         self.settings = settings
         self.model = model_id(settings.model)
         # model id -> class offset of every tagger whose tags searches read
-        self.sources = tag_sources(settings)
+        self.sources = signal_sources(settings)
+        # model id -> the signal's name ("classifier", "detector", "colours")
+        self.signal_names = {m: n for n, m in signal_models(settings).items()}
         self._taggers = list(taggers) if taggers is not None else None
         self._engine = engine
         self.options = ScanOptions(settings.excludes, settings.index_hidden)
@@ -129,7 +131,7 @@ class Gallery:
         if self._engine is None:
             self._engine = build_query_engine(self.settings)
         if self._taggers is None:
-            self._taggers = load_taggers(self.settings, self.paths.cache_dir)
+            self._taggers = load_signals(self.settings, self.paths.cache_dir)
         self._watcher = FolderWatcher(self._changes, self.options)
         self._settings_file.remember()
         for root in self.settings.folders:
@@ -567,7 +569,8 @@ class Gallery:
                    for root in self.settings.folders]
         return {"indexed": len(self.matrix), "pending": pending, "failed": failed,
                 "paused": not self._running.is_set(), "model": self.model,
-                "detector": next((m for m in self.sources if m != self.model), None),
+                "detector": next((m for m, n in self.signal_names.items() if n == "detector"),
+                                 None),
                 "folders": folders, "busy": busy, "pid": os.getpid(),
                 "watch_limit_reached": bool(unwatched),
                 "unreadable_folders": sorted({d for dirs in unreadable.values() for d in dirs}),
@@ -670,8 +673,9 @@ class Gallery:
         for model, tags in by_model.items():
             if tags is None:
                 continue
-            answer["tags" if model == self.model else "detector"] = describe_tags(
-                vocabulary, self.sources[model], tags, limit)
+            name = self.signal_names[model]
+            answer["tags" if name == "classifier" else name] = describe_tags(
+                vocabulary, self.sources[model].first, tags, limit)
         return answer
 
     # --- helpers --------------------------------------------------------------------------

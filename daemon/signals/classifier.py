@@ -1,7 +1,7 @@
 """The taggers the indexer runs: ONNX Runtime sessions over models exported from torch.
 
 The models are defined and their weights loaded with torch
-(daemon/signals/classifier_export.py), once, in a child process that writes an ONNX file
+(daemon/model_export.py), once, in a child process that writes an ONNX file
 to the cache dir. Inference then runs in ONNX Runtime, so the daemon never imports torch:
 the CUDA build of torch on PyPI costs about 550 MB of RSS just to import, over the
 daemon's whole memory budget, and ONNX Runtime is as fast on these CPUs (bench/index_speed.py).
@@ -16,16 +16,19 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 from PIL import Image
 
-from daemon.config import MODEL_IDS, Settings
+from daemon.concepts import ConceptBlock
+from daemon.config import MODEL_IDS, model_id
 from daemon.index.store import SparseTags
+from daemon.signals import ModelSignal, SignalSpec
 
 log = logging.getLogger(__name__)
 
+# The ImageNet classes are the first block of the concept space.
+CONCEPTS = ConceptBlock(0, 1000)
 CROP = 224
 # Activations of a larger batch cost ONNX Runtime's arena memory without speed gain.
 MAX_SESSION_BATCH = 8
@@ -50,27 +53,6 @@ def sparsify(probs: np.ndarray, keep_mass: float = KEEP_MASS, min_k: int = MIN_K
     k = min(max(k, min_k), max_k, len(order))
     top = order[:k]
     return SparseTags(top.astype(np.uint16), probs[top].astype(np.float32))
-
-
-class Tagger(Protocol):
-    model_id: str
-    # Where the tagger's classes start in the search's class space (ImageNet 0, detector 1000).
-    class_offset: int
-
-    def preprocess(self, image: Image.Image) -> np.ndarray:
-        """RGB image -> uint8 array ready to stack into a batch ((3, 224, 224) here)."""
-        ...
-
-    def predict(self, batch: Sequence[np.ndarray]) -> np.ndarray:
-        """Preprocessed photos (a list, or stacked) -> (n, classes) float32 scores
-        ((n, 1000) probabilities here)."""
-        ...
-
-    def to_tags(self, scores: np.ndarray, photo_size: tuple[int, int] | None = None
-                ) -> SparseTags:
-        """One photo's row of predict() -> what the index keeps of it (photo_size: the
-        photo's width and height, for a tagger that places things in it)."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -105,8 +87,10 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
-class OnnxTagger:
-    class_offset = 0
+class OnnxTagger(ModelSignal):
+    """An ImageNet classifier: RGB photo -> (n, 1000) probabilities -> the top classes."""
+
+    concepts = CONCEPTS
 
     def __init__(self, model_id: str, onnx_file: Path, preprocessing: Preprocessing,
                  threads: int = 2) -> None:
@@ -134,7 +118,7 @@ class OnnxTagger:
 
 
 # The export's format: v2 has static "same" padding
-# (daemon.signals.classifier_export.with_static_padding).
+# (daemon.model_export.with_static_padding).
 EXPORT_VERSION = "v2"
 OLDER_EXPORT_VERSIONS = ("v1",)
 
@@ -168,7 +152,7 @@ def exported_model(name: str, weights_file: str | None, cache_dir: Path) -> Path
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "daemon.signals.classifier_export", "export", name,
+    command = [sys.executable, "-m", "daemon.model_export", "export", name,
                str(target)]
     if weights_file:
         command += ["--weights", str(weights_file)]
@@ -186,17 +170,6 @@ def _export_file(cache_dir: Path, name: str, weights_file: str | None, version: 
     return cache_dir / "models" / f"{MODEL_IDS[name]}-{key}.onnx"
 
 
-def load_taggers(settings: Settings, cache_dir: Path | None = None) -> list[Tagger]:
-    """The taggers the settings ask for: the ImageNet tagger, then the detector if on."""
-    taggers: list[Tagger] = [load_tagger(settings.model, settings.model_weights,
-                                         settings.threads, cache_dir)]
-    if settings.detector:
-        from daemon.signals.detector import Detector
-
-        taggers.append(Detector(settings.detector_size, settings.threads))
-    return taggers
-
-
 def load_tagger(name: str, weights_file: str | None = None, threads: int = 2,
                 cache_dir: Path | None = None) -> OnnxTagger:
     if cache_dir is None:
@@ -205,3 +178,10 @@ def load_tagger(name: str, weights_file: str | None = None, threads: int = 2,
         cache_dir = Paths.default().cache_dir
     onnx_file = exported_model(name, weights_file, cache_dir)
     return OnnxTagger(MODEL_IDS[name], onnx_file, PREPROCESSING[name], threads)
+
+
+SIGNAL = SignalSpec(
+    "classifier", order=0, concepts=CONCEPTS,
+    model_id=lambda settings: model_id(settings.model),
+    build=lambda settings, cache_dir: load_tagger(settings.model, settings.model_weights,
+                                                  settings.threads, cache_dir))

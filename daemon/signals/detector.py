@@ -18,11 +18,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from daemon.concepts import ConceptBlock
 from daemon.index.store import SparseTags
+from daemon.signals import ModelSignal, SignalSpec
 from daemon.signals.classifier import ModelUnavailable
 
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "centernet_coco80.onnx"
 NUM_DETECTOR_CLASSES = 80
+# The COCO classes follow the 1000 ImageNet classes in the concept space.
+CONCEPTS = ConceptBlock(1000, NUM_DETECTOR_CLASSES)
 # The long side of the detector's input in pixels (a multiple of 32). Measured on the 899
 # COCO photos with search (P@10 / AP, all and val2017) and bench/index_speed.py with both
 # models on 12 MP 4:3 JPEGs (with the batched pipeline of the time: compare the ratios):
@@ -80,10 +84,10 @@ def _round_up(pixels: int, multiple: int = 32) -> int:
     return -(-pixels // multiple) * multiple
 
 
-class Detector:
-    """Tagger interface (see daemon.signals.classifier.Tagger): preprocess, predict, to_tags."""
+class Detector(ModelSignal):
+    """A signal with a model: preprocess, predict, to_tags (see daemon.signals)."""
 
-    class_offset = 1000  # the detector's classes follow the 1000 ImageNet ones
+    concepts = CONCEPTS
 
     def __init__(self, size: int = DEFAULT_SIZE, threads: int = 1,
                  model_file: Path = MODEL_FILE) -> None:
@@ -143,3 +147,10 @@ def _best_detections(heatmap: np.ndarray, sizes: np.ndarray, input_width: int,
     boxes = np.stack([x - distances[:, 0], y - distances[:, 1],
                       x + distances[:, 2], y + distances[:, 3]], axis=-1) / unit
     return np.concatenate([scores[..., None], boxes], axis=-1).astype(np.float32)
+
+
+SIGNAL = SignalSpec(
+    "detector", order=1, concepts=CONCEPTS,
+    model_id=lambda settings: detector_model_id(settings.detector_size) if settings.detector
+    else None,
+    build=lambda settings, cache_dir: Detector(settings.detector_size, settings.threads))

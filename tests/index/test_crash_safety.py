@@ -18,8 +18,9 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "bench"))
 from crash_safety import CrashConfig, Verdict, describe, run_crash_safety, verify  # noqa: E402
 
-from daemon.config import Settings, tag_sources  # noqa: E402
+from daemon.config import Settings  # noqa: E402
 from daemon.index.store import FileIdentity, SparseTags, Store  # noqa: E402
+from daemon.signals import signal_sources  # noqa: E402
 from daemon.signals.decode import hash_bytes  # noqa: E402
 
 
@@ -48,7 +49,7 @@ def test_verify_sees_a_lost_a_stale_and_an_untagged_photo(tmp_path: Path) -> Non
     library.mkdir()
     for name in ("a.jpg", "b.jpg", "c.jpg", "d.jpg"):
         (library / name).write_bytes(name.encode())
-    models = list(tag_sources(Settings()))
+    models = list(signal_sources(Settings()))
     tags = SparseTags(np.array([1], np.uint16), np.array([0.5], np.float32))
     db = tmp_path / "index.sqlite3"
     with Store(db) as store:

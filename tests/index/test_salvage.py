@@ -37,7 +37,7 @@ def all_tags(index: Path, models: list[str]) -> dict[tuple[str, str], tuple]:
 def test_a_rebuild_tags_again_only_what_the_damaged_index_lost(
         tmp_path: Path, tagger, detector) -> None:
     photos, index = tagged_library(tmp_path, [tagger, detector])
-    models = {tagger.model_id: 0, detector.model_id: detector.class_offset}
+    models = {tagger.model_id: tagger.concepts, detector.model_id: detector.concepts}
     before = all_tags(index, list(models))
     damage_middle(index)
     moved = move_aside(index)
@@ -67,13 +67,13 @@ def test_tags_that_do_not_look_like_tags_are_not_brought_back(tmp_path: Path, ta
     db.execute("UPDATE tags SET probs = ? WHERE photo_id = ?", (b"\x00\x7c" * 1, ids[1]))
     db.commit()
     db.close()
-    found = salvage(index, {tagger.model_id: 0})
+    found = salvage(index, {tagger.model_id: tagger.concepts})
     assert len(found) == 3  # two rows were not what the indexer writes
 
 
 def test_nothing_readable_is_nothing_salvaged(tmp_path: Path, tagger) -> None:
     _, index = tagged_library(tmp_path, [tagger], count=5)
     damage_all_but_header(index)
-    assert salvage(index, {tagger.model_id: 0}) == {}
+    assert salvage(index, {tagger.model_id: tagger.concepts}) == {}
     (tmp_path / "garbage.sqlite3").write_bytes(b"no database here" * 64)
-    assert salvage(tmp_path / "garbage.sqlite3", {tagger.model_id: 0}) == {}
+    assert salvage(tmp_path / "garbage.sqlite3", {tagger.model_id: tagger.concepts}) == {}

@@ -15,11 +15,12 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from daemon.concepts import DETECTOR_CLASSES, DETECTOR_OFFSET, IMAGENET_CLASSES
 from daemon.index.store import SparseTags
+from daemon.signals.classifier import CONCEPTS as CLASSIFIER
+from daemon.signals.detector import CONCEPTS as DETECTOR
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-NUM_CLASSES = IMAGENET_CLASSES
+NUM_CLASSES = CLASSIFIER.size
 
 # A word that is merely likely in the picture counts for less than what the picture shows.
 IMPLIED_WEIGHT = 0.5
@@ -139,8 +140,8 @@ def describe_tags(vocabulary: Vocabulary, offset: int, tags: SparseTags,
 
 def _detector_classes(data_dir: Path) -> list[ClassEntry]:
     rows = _read_tsv(data_dir / "coco80.tsv")
-    if [int(r["idx"]) for r in rows] != list(range(DETECTOR_CLASSES)):
-        raise VocabularyError(f"coco80.tsv must list classes 0..{DETECTOR_CLASSES - 1} in order")
+    if [int(r["idx"]) for r in rows] != list(range(DETECTOR.size)):
+        raise VocabularyError(f"coco80.tsv must list classes 0..{DETECTOR.size - 1} in order")
     entries = []
     for row in rows:
         name = row["name"].strip().lower()
@@ -152,7 +153,7 @@ def _detector_classes(data_dir: Path) -> list[ClassEntry]:
                 terms.setdefault(word, Term(word, 1.0, source.rstrip("s")))
         english = row["english"].strip()
         terms.setdefault(english.lower(), Term(english.lower(), 1.0, "english"))
-        entries.append(ClassEntry(DETECTOR_OFFSET + int(row["idx"]), f"coco:{english}", english,
+        entries.append(ClassEntry(DETECTOR.first + int(row["idx"]), f"coco:{english}", english,
                                   name, tuple(terms.values()), detector=True))
     return entries
 

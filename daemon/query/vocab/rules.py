@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from daemon.concepts import NUM_CLASSES
+from daemon.concepts import NUM_CONCEPTS
 from daemon.query.vocab import DATA_DIR, Vocabulary, VocabularyError, load_vocabulary
 
 RULE_FILES = ("scenes.tsv", "activities.tsv")
@@ -37,7 +37,7 @@ COLUMNS = ["concept", "words", "english", "evidence", "needs", "note"]
 class Evidence:
     term: str  # as written in the rule, for explanations («духовка»)
     weight: float
-    relevance: np.ndarray  # (NUM_CLASSES,) float32: 1 for the classes the term names
+    relevance: np.ndarray  # (NUM_CONCEPTS,) float32: 1 for the classes the term names
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def _resolve(term: str, weight: float, names: dict[str, list[int]],
     classes = sorted(set(names.get(term, ())) | set(groups.get(term, ())))
     if not classes:
         raise VocabularyError(f"{where}: {term!r} is neither a class name nor a group word")
-    relevance = np.zeros(NUM_CLASSES, np.float32)
+    relevance = np.zeros(NUM_CONCEPTS, np.float32)
     relevance[classes] = 1.0
     return Evidence(term, weight, relevance)
 

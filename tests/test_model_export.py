@@ -12,8 +12,8 @@ import torch
 from conftest import coco_with
 
 from daemon.config import model_id
+from daemon.model_export import resnet50, with_static_padding
 from daemon.signals.classifier import ModelUnavailable, load_tagger
-from daemon.signals.classifier_export import resnet50, with_static_padding
 from daemon.signals.decode import decode_photo
 
 CAT_CLASSES = set(range(281, 286))  # tabby, tiger cat, Persian, Siamese, Egyptian cat

@@ -8,7 +8,7 @@ cache, or a download on first use.
 The indexer runs the exported ONNX model (daemon/signals/classifier.py); TorchTagger runs the same
 model in torch, which the tests use to check the export.
 
-    python -m daemon.signals.classifier_export export MODEL OUT.onnx [--weights FILE]
+    python -m daemon.model_export export MODEL OUT.onnx [--weights FILE]
 """
 
 from __future__ import annotations
@@ -25,7 +25,15 @@ import torch
 
 from daemon.config import MODEL_IDS
 from daemon.index.store import SparseTags
-from daemon.signals.classifier import CROP, PREPROCESSING, ModelUnavailable, Preprocessing, sparsify
+from daemon.signals import ModelSignal
+from daemon.signals.classifier import (
+    CONCEPTS,
+    CROP,
+    PREPROCESSING,
+    ModelUnavailable,
+    Preprocessing,
+    sparsify,
+)
 
 
 class _Normalized(torch.nn.Module):
@@ -44,10 +52,10 @@ class _Normalized(torch.nn.Module):
         return self.model(pixels.float() * self.scale + self.shift)
 
 
-class TorchTagger:
+class TorchTagger(ModelSignal):
     """Shared CPU inference: frozen TorchScript, channels_last, no autograd."""
 
-    class_offset = 0
+    concepts = CONCEPTS
 
     def __init__(self, model_id: str, module: torch.nn.Module, preprocessing: Preprocessing,
                  threads: int) -> None:
@@ -195,7 +203,7 @@ def export_onnx(tagger: TorchTagger, target: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m daemon.signals.classifier_export")
+    parser = argparse.ArgumentParser(prog="python -m daemon.model_export")
     sub = parser.add_subparsers(dest="command", required=True)
     export = sub.add_parser("export", help="export a model to ONNX")
     export.add_argument("model", choices=sorted(MODEL_IDS))
