@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from daemon.concepts import NUM_CONCEPTS
 from daemon.config import Settings
 from daemon.index.matrix import MatrixSnapshot, TagMatrix
 from daemon.index.store import SparseTags
@@ -24,6 +25,7 @@ from daemon.query.text import Analyzer, WordVectors, load_word_vectors
 from daemon.query.understand import Concept, QueryPlan, QueryReader
 from daemon.query.vocab import Vocabulary, load_vocabulary
 from daemon.query.vocab.rules import Rule
+from daemon.signals.colours import TERMS, object_concept, photo_concept
 from daemon.signals.detector import CONCEPTS as DETECTOR
 
 # A photo must have at least this expected relevance (geometric mean over the concepts).
@@ -53,6 +55,14 @@ CLEAR_DETECTION = 0.5
 CLEAR_CLASSIFIER = 0.25
 # What a rule needs («человек» for «кататься») must be seen at least this clearly.
 NEED_FLOOR = 0.2
+# A colour counts for the photo from this share of its pixels, for an object from this
+# share of its box (weighted to the centre); a thing the detector did not place is matched
+# by the photo's colour, counted for this much (the colour may belong to something else).
+PHOTO_COLOUR_FLOOR = 0.05
+OBJECT_COLOUR_FLOOR = 0.1
+PHOTO_SHARE_WEIGHT = 0.5
+# What a photo as a whole is (black-and-white, night, sunset…) counts from this score.
+LIGHT_FLOOR = 0.5
 # An excluded concept («без людей») at or above this score takes the photo out: as strict
 # as the floor at which a detection counts at all.
 NEGATION_FLOOR = DETECTION_FLOOR
@@ -77,7 +87,8 @@ class SearchResponse:
         return {"query": self.plan.query, "understood": self.plan.describe(),
                 "read_as": self.plan.read_as,
                 "concepts": [{"text": c.text, "understood": c.understood,
-                              "kind": c.rule.kind if c.rule else "thing",
+                              "kind": c.rule.kind if c.rule else c.kind,
+                              **({"colour": TERMS[c.colour]} if c.colour is not None else {}),
                               "excluded": c.negated} for c in self.plan.concepts],
                 "unknown": list(self.plan.unknown), "total": self.total,
                 "excluded": [{"concept": name, "photos": count}
@@ -137,7 +148,14 @@ class QueryEngine:
             reasons = []
             for cls, prob in zip(tags.classes, tags.probs, strict=True):
                 weight = concept.relevance[int(cls)]
-                if weight > 0:
+                if weight > 0 and concept.kind == "colour":  # «красный ← 32 % фото»
+                    reasons.append((float(prob), f"{self.vocabulary[int(cls)].name} ←"
+                                                 f" {float(prob):.0%} фото".replace("%", " %")))
+                elif weight > 0 and concept.kind == "light":  # «ночь ← night 0.84»
+                    entry = self.vocabulary[int(cls)]
+                    reasons.append((float(prob), f"{entry.name} ← {entry.english}"
+                                                 f" {float(prob):.2f}"))
+                elif weight > 0:
                     entry = self.vocabulary[int(cls)]
                     term = concept.matched_terms.get(int(cls), entry.name)
                     if concept.rule is not None:  # «кухня ← oven, детектор 0.80»
@@ -145,7 +163,11 @@ class QueryEngine:
                     source = f"{entry.english}, детектор" if entry.detector else entry.english
                     reasons.append((float(prob) * float(weight),
                                     f"{term} ← {source} {float(prob):.2f}"))
-            per_concept.append(sorted(reasons, key=lambda item: -item[0]))
+            reasons.sort(key=lambda item: -item[0])
+            if concept.colour is not None and reasons:
+                reasons[0] = (reasons[0][0],
+                              f"{reasons[0][1]}, {colour_reason(concept, tags)}")
+            per_concept.append(reasons)
         firsts = [reasons[0] for reasons in per_concept if reasons]
         # Extra reasons that round to 0.00 say nothing («человек ← knee pad 0.00»).
         rest = sorted((r for reasons in per_concept for r in reasons[1:]
@@ -154,11 +176,64 @@ class QueryEngine:
         return tuple(text for _, text in chosen)
 
 
+def colour_reason(concept: Concept, tags: SparseTags) -> str:
+    """«красный 64 % рамки» (the thing's box) or «красный 20 % фото» (the whole photo)."""
+    term = concept.colour
+    assert term is not None
+    rows = dict(zip(tags.classes.tolist(), tags.probs.tolist(), strict=True))
+    detected = np.flatnonzero(concept.relevance[DETECTOR.first:DETECTOR.end])
+    in_box = [rows.get(object_concept(int(c), term), 0.0) for c in detected]
+    if concept.rule is None and in_box and max(in_box) > 0:
+        return f"{TERMS[term]} {max(in_box):.0%} рамки".replace("%", " %")
+    return f"{TERMS[term]} {rows.get(photo_concept(term), 0.0):.0%} фото".replace("%", " %")
+
+
 def concept_scores(snapshot: MatrixSnapshot, concept: Concept) -> np.ndarray:
     """One concept's score per photo, in [0, 1]."""
+    if concept.kind == "light":
+        scores = snapshot.weighted_sum(concept.relevance)
+        scores[scores < LIGHT_FLOOR] = 0
+        return scores
+    if concept.kind == "colour":  # the colour's share of the photo
+        scores = snapshot.weighted_sum(concept.relevance)
+        scores[scores < PHOTO_COLOUR_FLOOR] = 0
+        return scores
     if concept.rule is not None:
-        return rule_scores(snapshot, concept.rule)
-    return thing_scores(snapshot, concept.relevance)
+        scores = rule_scores(snapshot, concept.rule)
+    else:
+        scores = thing_scores(snapshot, concept.relevance)
+    if concept.colour is None:
+        return scores
+    # «красная машина»: the thing, and its colour; both must be there (a geometric mean).
+    match = colour_match(snapshot, concept)
+    return np.sqrt(scores * match).astype(np.float32)
+
+
+def colour_match(snapshot: MatrixSnapshot, concept: Concept) -> np.ndarray:
+    """How much the thing of a concept has its colour, per photo, in [0, 1]: the colour's
+    share in the box of the thing's best detection; where the detector saw none of it (a
+    thing only the classifier knows, a scene), the colour's share in the whole photo,
+    counted for less."""
+    term = concept.colour
+    assert term is not None
+    photo = np.zeros(NUM_CONCEPTS, np.float32)
+    photo[photo_concept(term)] = 1.0
+    photo_share = snapshot.weighted_sum(photo)
+    photo_share[photo_share < PHOTO_COLOUR_FLOOR] = 0.0
+    detected = np.flatnonzero(concept.relevance[DETECTOR.first:DETECTOR.end])
+    if concept.rule is not None or detected.size == 0:
+        return photo_share
+    wanted = np.zeros(NUM_CONCEPTS, np.float32)
+    any_colour = np.zeros(NUM_CONCEPTS, np.float32)
+    for coco in detected:
+        weight = concept.relevance[DETECTOR.first + coco]
+        wanted[object_concept(int(coco), term)] = weight
+        for other in range(len(TERMS)):
+            any_colour[object_concept(int(coco), other)] = 1.0
+    in_box = snapshot.max_product(wanted)
+    in_box[in_box < OBJECT_COLOUR_FLOOR] = 0.0
+    seen = snapshot.max_product(any_colour) > 0
+    return np.where(seen, in_box, PHOTO_SHARE_WEIGHT * photo_share).astype(np.float32)
 
 
 def rule_scores(snapshot: MatrixSnapshot, rule: Rule) -> np.ndarray:
@@ -207,8 +282,8 @@ def _thing_parts(snapshot: MatrixSnapshot,
     imagenet = relevance.copy()
     imagenet[DETECTOR.first:] = 0
     scores = snapshot.weighted_sum(imagenet)
-    detector = relevance.copy()
-    detector[:DETECTOR.first] = 0
+    detector = np.zeros_like(relevance)
+    detector[DETECTOR.first:DETECTOR.end] = relevance[DETECTOR.first:DETECTOR.end]
     if not detector.any() or not snapshot.has_classes_from(DETECTOR.first):
         return scores, None
     found = snapshot.max_product(detector)

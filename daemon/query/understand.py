@@ -8,6 +8,10 @@ A concept is a thing (relevance over the classes of both models), or a scene or 
    English plural («dogs» → dog);
 3. a misspelt word (one pymorphy3 does not know) corrected against the vocabulary;
 4. a word the vocabulary lacks, matched by word vectors to its nearest terms.
+A colour word («красную», «машина красного цвета», «в жёлтом») describes the thing next to
+it, the one after it first; with no thing beside it, it means the photo's colour. Words of
+light and of the photo as a whole («ночью», «закат», «чёрно-белое») are concepts of their
+own (daemon/query/vocab/colours.py).
 A chunk typed in the English layout that means nothing in English is read in the Russian
 layout first («rjirf» → «кошка»). «без», «не», «кроме», «-» exclude what follows;
 «только» excludes people from a query about something else.
@@ -15,7 +19,7 @@ layout first («rjirf» → «кошка»). «без», «не», «кроме�
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -32,8 +36,10 @@ from daemon.query.text import (
 )
 from daemon.query.typos import TypoCorrector, from_english_layout, looks_like_wrong_layout
 from daemon.query.vocab import Vocabulary
+from daemon.query.vocab.colours import PHOTO_NAMES, ColourWord, load_colour_words
 from daemon.query.vocab.kinds import load_kinds
 from daemon.query.vocab.rules import Rule, load_rules
+from daemon.signals.colours import TERMS, photo_concept
 from daemon.signals.detector import CONCEPTS as DETECTOR
 
 MAX_PHRASE_WORDS = 4
@@ -53,6 +59,10 @@ class Concept:
     matched_terms: dict[int, str]  # class -> the vocabulary term that made it relevant
     rule: Rule | None = None  # a scene or activity, scored from its evidence
     negated: bool = False  # photos with it are left out
+    # "thing", or "colour" / "light": what the photo as a whole is (relevance over the
+    # colour signal's photo concepts)
+    kind: str = "thing"
+    colour: int | None = None  # the colour term the thing must have («красная машина»)
 
 
 @dataclass(frozen=True)
@@ -133,7 +143,13 @@ class QueryReader:
         self._vectors = self._term_vectors(texts) if vectors is not None else None
         self._single_word_rows = np.array([len(key) == 1 for key in self._keys], bool)
         self._typos = TypoCorrector(self._word_counts())
+        self._colours: dict[tuple[str, ...], ColourWord] = {}
+        for word in load_colour_words():
+            key = self._term_key(word.text)
+            if key:
+                self._colours.setdefault(key, word)
         self._english_words = {w for key in self._entries for w in key if is_latin(w)}
+        self._english_words |= {w for key in self._colours for w in key if is_latin(w)}
 
     def _term_key(self, text: str) -> tuple[str, ...]:
         return self.analyzer.phrase_key(text)
@@ -164,18 +180,26 @@ class QueryReader:
     def read(self, query: str) -> QueryPlan:
         text, read_as = self._fix_layout(query)
         tokens, only = self.analyzer.query_tokens(text)
-        concepts: list[Concept] = []
+        # What was read, in order: concepts, and colour words still to be placed.
+        items: list[Concept | tuple[Token, ColourWord]] = []
         unknown: list[str] = []
         position = 0
         while position < len(tokens):
             concept, used = self._longest_phrase(tokens, position)
+            colour = self._colours.get((tokens[position].key,)) if concept is None else None
+            if colour is not None:
+                if not colour.is_filler:
+                    items.append((tokens[position], colour))
+                position += 1
+                continue
             if concept is None:
                 concept, used = self._single_word(tokens[position]), 1
             if concept is None:
                 unknown.append(tokens[position].surface)
             else:
-                concepts.append(concept)
+                items.append(concept)
             position += used
+        concepts = _place_colours(items)
         if only and not any(c.relevance[PERSON] > 0 for c in concepts if not c.negated):
             person = self._concept("только", (ONLY_EXCLUDES,), ONLY_EXCLUDES)
             if person is not None:
@@ -311,5 +335,49 @@ def rule_concept(text: str, rule: Rule, understood: str) -> Concept:
 
 
 def _negated(concept: Concept) -> Concept:
-    return Concept(concept.text, concept.understood, concept.relevance, concept.matched_terms,
-                   concept.rule, negated=True)
+    return replace(concept, negated=True)
+
+
+def _place_colours(items: list[Concept | tuple[Token, ColourWord]]) -> list[Concept]:
+    """Give each colour word to the thing it describes: the wanted concept right after it
+    («красная машина»), else the one right before it («машина красного цвета», «девушка
+    в жёлтом»), if that one has no colour yet; else it means the photo's colour. Words of
+    light and of the photo as a whole stand alone."""
+    concepts: list[Concept | None] = [c if isinstance(c, Concept) else None for c in items]
+    for i, item in enumerate(items):
+        if isinstance(item, Concept):
+            continue
+        token, word = item
+        term = word.term
+        if term is not None and not token.negated:
+            for j in (i + 1, i - 1):
+                target = concepts[j] if 0 <= j < len(items) else None
+                if target is not None and target.colour is None and not target.negated \
+                        and target.kind == "thing":
+                    concepts[j] = replace(target, colour=term, text=(
+                        f"{token.surface} {target.text}" if j > i
+                        else f"{target.text} {token.surface}"),
+                        understood=f"{target.understood} ({TERMS[term]})")
+                    break
+            else:
+                concepts[i] = _photo_concept(token, word)
+            continue
+        concepts[i] = _photo_concept(token, word)
+    return [c for c in concepts if c is not None]
+
+
+def _photo_concept(token: Token, word: ColourWord) -> Concept:
+    """A colour with no thing (the photo's colour), or what the photo as a whole is."""
+    relevance = np.zeros(NUM_CONCEPTS, np.float32)
+    term = word.term
+    concept_id = photo_concept(term if term is not None else word.concept)
+    relevance[concept_id] = 1.0
+    if term is not None:
+        name = TERMS[term]
+        same = token.key == name.replace("ё", "е")
+        understood = f"{name if same else token.surface + ' → ' + name} (цвет фото)"
+    else:
+        name = PHOTO_NAMES[word.concept]
+        understood = name if token.surface == name else f"{token.surface} ({name})"
+    return Concept(token.surface, understood, relevance, {concept_id: name},
+                   negated=token.negated, kind="colour" if term is not None else "light")

@@ -219,3 +219,44 @@ def test_both_taggers_run_on_new_photos(tmp_path: Path, tagger, detector) -> Non
     assert (report.tagged, imagenet.predicted, coco.predicted) == (1, 1, 1)
     (_, _, tags), = changes
     assert 1000 + 16 in tags.classes.tolist()  # COCO "dog" reached the search's matrix
+
+
+def test_adding_the_colours_runs_no_model_and_reads_the_stored_boxes(
+        tmp_path: Path, tagger, detector) -> None:
+    """An index made before the colour signal existed gets colours for every photo from one
+    decode each, without a model run: the colour of each object comes from the detector's
+    boxes already in the index."""
+    from conftest import Counting
+
+    from daemon.signals.colours import Colours, object_concept
+
+    root = tmp_path / "photos"
+    root.mkdir()
+    photos = coco_with("person", alone=True, count=2) + [clear_photo("cat")]
+    for photo in photos:
+        shutil.copy(photo, root / photo.name)
+    with Store(tmp_path / "i.sqlite3") as store:
+        Indexer(store, [tagger, detector]).index_folder(root)
+        imagenet, coco = Counting(tagger), Counting(detector)
+        colours = Colours(detector.model_id)
+        report = Indexer(store, [imagenet, coco, colours]).index_folder(root)
+        assert (report.tagged, imagenet.predicted, coco.predicted) == (3, 0, 0)
+        assert store.count_tagged(colours.model_id) == 3
+        person = store.tags_of(str(root / photos[0].name), colours.model_id)
+    person_colours = [object_concept(0, term) - colours.concepts.first for term in range(12)]
+    assert set(person.classes.tolist()) & set(person_colours)  # the person's box was read
+
+
+def test_a_signal_that_reads_another_runs_after_it_on_new_photos(
+        tmp_path: Path, tagger, detector) -> None:
+    from daemon.signals.colours import Colours, object_concept
+
+    root = tmp_path / "photos"
+    root.mkdir()
+    shutil.copy(clear_photo("dog"), root / "собака.jpg")
+    colours = Colours(detector.model_id)
+    with Store(tmp_path / "i.sqlite3") as store:
+        Indexer(store, [tagger, detector, colours]).index_folder(root)
+        tags = store.tags_of(str(root / "собака.jpg"), colours.model_id)
+    dog = {object_concept(16, term) - colours.concepts.first for term in range(12)}
+    assert dog & set(tags.classes.tolist())

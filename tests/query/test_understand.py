@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from daemon.signals.colours import TERMS, photo_concept
+
+COCO_CAR = 1002  # the detector's «car» in the shared concept space
+
 
 @pytest.fixture(scope="module")
 def read(engine):
@@ -85,11 +89,45 @@ def test_kinds_of_things_answer_through_their_group(read) -> None:
 
 
 def test_colour_words_do_not_drag_in_red_fish(read) -> None:
-    # «красная машина» once matched «красная рыба»: the colour is not understood yet, but
-    # the car must stay a car.
+    # «красная машина» once matched «красная рыба»: the colour describes the car, which
+    # stays a car.
     plan = read("красная машина")
-    car = [c for c in plan.concepts if c.text == "машина"]
-    assert car and car[0].relevance[1002] == 1.0
+    (car,) = plan.concepts
+    assert car.relevance[1002] == 1.0 and car.colour == TERMS.index("красный")
     fish = read("рыба").concepts[0].relevance
     for concept in plan.concepts:
         assert not (concept.relevance[fish > 0] > 0).any(), concept.understood
+
+
+# --- colours ------------------------------------------------------------------------------
+@pytest.mark.parametrize("query", ["красная машина", "красную машину", "машина красного цвета",
+                                   "красные машины", "машина красная", "красненькая машина"])
+def test_a_colour_in_any_form_and_agreement_describes_the_thing(engine, query) -> None:
+    (concept,) = engine.understand(query).concepts
+    assert concept.colour == TERMS.index("красный")
+    assert concept.relevance[COCO_CAR] > 0
+
+
+def test_a_colour_with_no_thing_means_the_photo_s_colour(engine) -> None:
+    (concept,) = engine.understand("голубой").concepts
+    assert concept.kind == "colour" and concept.colour is None
+    assert concept.relevance[photo_concept(TERMS.index("голубой"))] == 1.0
+    (concept,) = engine.understand("синий").concepts
+    assert concept.relevance[photo_concept(TERMS.index("синий"))] == 1.0
+
+
+def test_each_colour_goes_to_its_own_thing(engine) -> None:
+    cat, car = engine.understand("белый кот и красная машина").concepts
+    assert (cat.colour, car.colour) == (TERMS.index("белый"), TERMS.index("красный"))
+
+
+def test_a_class_named_by_a_colour_stays_that_class(engine) -> None:
+    (concept,) = engine.understand("белый медведь").concepts
+    assert concept.colour is None and concept.kind == "thing"
+
+
+def test_light_and_black_and_white_are_concepts_of_the_photo(engine) -> None:
+    for query, name in (("чёрно-белое фото", "bw"), ("ночью", "night"), ("закат", "sunset"),
+                        ("пасмурно", "dull")):
+        (concept,) = engine.understand(query).concepts
+        assert concept.kind == "light" and concept.relevance[photo_concept(name)] == 1.0, query

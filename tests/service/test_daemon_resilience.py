@@ -19,7 +19,9 @@ from index_damage import (
     small_filesystem,
 )
 
+from daemon.config import Settings
 from daemon.service.client import DaemonError
+from daemon.signals import signal_sources
 
 
 def library(folder: Path, count: int) -> list[Path]:
@@ -31,13 +33,14 @@ def library(folder: Path, count: int) -> list[Path]:
 
 
 def index_rows(home: Path) -> tuple[list[str], str, int]:
-    """(paths, integrity_check, photos without the tags of both models)."""
+    """(paths, integrity_check, photos without the rows of every signal of the defaults)."""
     db = sqlite3.connect(home / "data" / "index.sqlite3")
     try:
         paths = [row[0] for row in db.execute("SELECT path FROM photos")]
         integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
         untagged = db.execute("SELECT count(*) FROM photos WHERE id NOT IN (SELECT photo_id"
-                              " FROM tags GROUP BY photo_id HAVING count(*) = 2)").fetchone()[0]
+                              " FROM tags GROUP BY photo_id HAVING count(*) = ?)",
+                              (len(signal_sources(Settings())),)).fetchone()[0]
         return paths, integrity, untagged
     finally:
         db.close()

@@ -12,7 +12,8 @@ draws on both taggers (daemon/concepts.py).
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from daemon.index.store import SparseTags
@@ -45,13 +46,18 @@ class ClassEntry:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    classes: tuple[ClassEntry, ...]
+    classes: tuple[ClassEntry, ...]  # the ImageNet and COCO classes, by concept number
+    # The names of the other signals' concepts (colours), by concept number; they have no
+    # terms of their own here (daemon/query/vocab/colours.py reads their words).
+    others: Mapping[int, ClassEntry] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.classes)
 
     def __getitem__(self, index: int) -> ClassEntry:
-        return self.classes[index]
+        if index < len(self.classes):
+            return self.classes[index]
+        return self.others[index]
 
 
 class VocabularyError(Exception):
@@ -116,8 +122,11 @@ def load_vocabulary(data_dir: Path = DATA_DIR) -> Vocabulary:
                 add(word, 1.0, "english")
         english = row["english"].split(",")[0].strip()
         classes.append(ClassEntry(index, row["wnid"], english, name, tuple(terms.values())))
-    classes.extend(_detector_classes(data_dir))
-    return Vocabulary(tuple(classes))
+    detector = _detector_classes(data_dir)
+    classes.extend(detector)
+    from daemon.query.vocab.colours import colour_entries
+
+    return Vocabulary(tuple(classes), {e.index: e for e in colour_entries(detector)})
 
 
 def describe_tags(vocabulary: Vocabulary, offset: int, tags: SparseTags,

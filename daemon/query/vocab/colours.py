@@ -1,0 +1,70 @@
+"""The words of colours and light (data/colours.tsv) and the names of the colour concepts.
+
+A row names a colour term of daemon/signals/colours.py (красный … чёрный), or what a photo
+as a whole is (bw, sepia, night, sunset, sunny, dull, colourful), and the words people type
+for it: the basic term, its diminutive, the shades it covers (алый → красный, бирюзовый →
+голубой). The concept "-" lists words that only say "colour" («машина красного цвета»).
+Words are matched by lemma, so every form and agreement reads the same («красную»,
+«красного», «красные» → красный).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from daemon.query.vocab import DATA_DIR, ClassEntry, VocabularyError, _read_tsv, _split
+from daemon.signals.colours import (
+    ENGLISH,
+    PHOTO_CONCEPTS,
+    TERMS,
+    object_concept,
+    photo_concept,
+)
+
+FILLER = "-"
+# How the search names what a photo as a whole is.
+PHOTO_NAMES = {"bw": "чёрно-белое фото", "sepia": "сепия", "night": "ночь",
+               "sunset": "закат", "sunny": "солнечно", "dull": "пасмурно",
+               "colourful": "разноцветное"}
+
+
+@dataclass(frozen=True)
+class ColourWord:
+    text: str  # the word as the file has it
+    concept: str  # a term of TERMS, a name of PHOTO_CONCEPTS, or FILLER
+
+    @property
+    def term(self) -> int | None:
+        """The colour term's index, for a colour (one that can describe a thing)."""
+        return TERMS.index(self.concept) if self.concept in TERMS else None
+
+    @property
+    def is_filler(self) -> bool:
+        return self.concept == FILLER
+
+
+def load_colour_words(data_dir: Path = DATA_DIR) -> list[ColourWord]:
+    words = []
+    for row in _read_tsv(data_dir / "colours.tsv"):
+        concept = row["concept"].strip()
+        if concept not in TERMS and concept not in PHOTO_CONCEPTS and concept != FILLER:
+            raise VocabularyError(f"colours.tsv: unknown concept {concept!r}")
+        for word in (*_split(row["words"]), *_split(row["english"] or "")):
+            words.append(ColourWord(word, concept))
+    return words
+
+
+def colour_entries(detector_classes: list[ClassEntry]) -> list[ClassEntry]:
+    """Names of the colour concepts, for explanations and `tags`: the photo's colour terms,
+    what the photo is, and each COCO class in each colour («car: красный»)."""
+    entries = [ClassEntry(photo_concept(t), f"colour:{ENGLISH[t]}", ENGLISH[t], name, ())
+               for t, name in enumerate(TERMS)]
+    entries += [ClassEntry(photo_concept(name), f"photo:{name}", name, PHOTO_NAMES[name], ())
+                for name in PHOTO_CONCEPTS]
+    for entry in detector_classes:
+        coco = entry.index - detector_classes[0].index
+        entries += [ClassEntry(object_concept(coco, t), f"colour:{entry.english}:{ENGLISH[t]}",
+                               f"{entry.english} {ENGLISH[t]}", f"{entry.name}: {name}", ())
+                    for t, name in enumerate(TERMS)]
+    return entries
