@@ -1,10 +1,11 @@
 """Indexing throughput, end to end (read, hash, decode, tag, write), on 12 MP JPEGs.
 
     python bench/index_speed.py [--photos 300] [--runs 3] [--model efficientnet-lite0]
-                                [--detector-size 384 | --no-detector]
+                                [--detector-size 384 | --no-detector] [--no-colours]
 
 Targets on a 2-core machine: >= 40 photos/s with the ImageNet tagger alone (issue 2),
->= 30 photos/s with the ImageNet tagger and the COCO detector (issue 6, the default).
+>= 30 photos/s with the ImageNet tagger, the COCO detector and the colours (issues 6 and
+13, the default).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from daemon.index.indexer import Indexer
 from daemon.index.store import Store
 from daemon.signals import Signal
 from daemon.signals.classifier import load_tagger
+from daemon.signals.colours import Colours
 from daemon.signals.detector import DEFAULT_SIZE, Detector
 
 
@@ -35,6 +37,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--detector-size", type=int, default=DEFAULT_SIZE)
     parser.add_argument("--no-detector", action="store_true", help="the ImageNet tagger alone")
+    parser.add_argument("--no-colours", action="store_true", help="without the colour signal")
     parser.add_argument("--runs", type=int, default=3, help="index the photos this many times")
     args = parser.parse_args()
 
@@ -43,6 +46,8 @@ def main() -> None:
     taggers: list[Signal] = [load_tagger(args.model, threads=args.threads)]
     if not args.no_detector:
         taggers.append(Detector(args.detector_size, threads=args.threads))
+    if not args.no_colours:
+        taggers.append(Colours(None if args.no_detector else taggers[-1].model_id))
     rates = []
     for _ in range(args.runs):  # each run into a fresh index: every photo is tagged
         with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.sqlite3") as store:
