@@ -28,6 +28,10 @@ PHOTO_NAMES = {"bw": "чёрно-белое фото", "sepia": "сепия", "n
                "sunset": "закат", "sunny": "солнечно", "dull": "пасмурно",
                "colourful": "разноцветное"}
 
+PHOTO_ENGLISH = {"bw": "black and white", "sepia": "sepia", "night": "night",
+                 "sunset": "sunset", "sunny": "sunny", "dull": "dull light",
+                 "colourful": "colourful"}
+
 
 @dataclass(frozen=True)
 class ColourWord:
@@ -60,8 +64,8 @@ def colour_entries(detector_classes: list[ClassEntry]) -> list[ClassEntry]:
     what the photo is, and each COCO class in each colour («car: красный»)."""
     entries = [ClassEntry(photo_concept(t), f"colour:{ENGLISH[t]}", ENGLISH[t], name, ())
                for t, name in enumerate(TERMS)]
-    entries += [ClassEntry(photo_concept(name), f"photo:{name}", name, PHOTO_NAMES[name], ())
-                for name in PHOTO_CONCEPTS]
+    entries += [ClassEntry(photo_concept(name), f"photo:{name}", PHOTO_ENGLISH[name],
+                           PHOTO_NAMES[name], ()) for name in PHOTO_CONCEPTS]
     for entry in detector_classes:
         coco = entry.index - detector_classes[0].index
         entries += [ClassEntry(object_concept(coco, t), f"colour:{entry.english}:{ENGLISH[t]}",
