@@ -279,8 +279,8 @@ def _thing_parts(snapshot: MatrixSnapshot,
                  relevance: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """(expected relevance over the ImageNet classes, best detection above the floor or
     None when the thing has no detector class or the index no detections)."""
-    imagenet = relevance.copy()
-    imagenet[DETECTOR.first:] = 0
+    imagenet = relevance.copy()  # and any signal's shares (a colour as a rule's evidence)
+    imagenet[DETECTOR.first:DETECTOR.end] = 0
     scores = snapshot.weighted_sum(imagenet)
     detector = np.zeros_like(relevance)
     detector[DETECTOR.first:DETECTOR.end] = relevance[DETECTOR.first:DETECTOR.end]

@@ -13,6 +13,9 @@ A rule is a row of data/scenes.tsv or data/activities.tsv, written for a Russian
   («еда», «посуда»); every class of that name or group counts.
 - `needs`: things that must be there too, each requirement a list of alternatives joined
   by `|` («кошка|собака|человек» for «спит»). A rule with no evidence is scored by its needs.
+- A colour term or what the photo as a whole is (daemon/query/vocab/colours.py: «зелёный»,
+  «голубой», «ночь») may be evidence too: its share of the photo, a quarter of the photo
+  being a clear sighting («лес»: зелёный 0.25, a weak hint that needs company).
 
 How a photo is scored from these lives in daemon/query/search.py (rule_scores).
 """
@@ -77,6 +80,10 @@ def _term_classes(vocabulary: Vocabulary,
     group_words = _group_words(data_dir)
     by_name: dict[str, list[int]] = {}
     by_group: dict[str, list[int]] = {}
+    # The other signals' concepts by name: a scene may be hinted at by the photo's colour
+    # («лес»: зелёный) or its light, as by a thing.
+    for index, entry in vocabulary.others.items():
+        by_name.setdefault(entry.name, []).append(index)
     for entry in vocabulary.classes:
         by_name.setdefault(entry.name, []).append(entry.index)
         for term in entry.terms:

@@ -71,3 +71,33 @@ def test_kinds_must_mean_a_vocabulary_term(tmp_path) -> None:
     assert load_kinds({"птица"}, tmp_path) == {"голубь": "птица", "голуби": "птица"}
     with pytest.raises(VocabularyError, match="kinds.tsv:2"):
         load_kinds({"собака"}, tmp_path)
+
+
+def test_a_scene_can_be_hinted_at_by_the_photo_s_colour(rules) -> None:
+    from daemon.signals.colours import TERMS, photo_concept
+
+    sky = next(rule for rule in rules if rule.concept == "небо")
+    light_blue = next(e for e in sky.evidence if e.term == "голубой")
+    assert light_blue.relevance[photo_concept(TERMS.index("голубой"))] == 1.0
+    forest = next(rule for rule in rules if rule.concept == "лес")
+    green = next(e for e in forest.evidence if e.term == "зелёный")
+    assert green.weight <= 0.25  # green alone is a park, a field, a lawn: never a forest
+
+
+def test_a_photo_of_the_sky_answers_nebo_by_its_colour(tmp_path, engine) -> None:
+    from PIL import Image
+
+    from daemon.index.indexer import Indexer
+    from daemon.index.matrix import load_matrix
+    from daemon.index.store import Store
+    from daemon.signals.colours import Colours
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.new("RGB", (400, 300), (135, 200, 240)).save(folder / "sky.jpg")  # clear sky
+    Image.new("RGB", (400, 300), (200, 60, 40)).save(folder / "brick.jpg")
+    colours = Colours()
+    with Store(tmp_path / "index.sqlite3") as store:
+        Indexer(store, [colours]).index_folder(folder)
+        matrix = load_matrix(store, {colours.model_id: colours.concepts})
+    assert [r.path.rsplit("/", 1)[1] for r in engine.search("небо", matrix).results] == ["sky.jpg"]
