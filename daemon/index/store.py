@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,25 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO matrix_changes (photo_id) VALUES (OLD.id);
     END;
     """,
+    # 4: when and where a photo was taken, and with what camera (daemon/signals/metadata.py):
+    # filters beside the matrix, not concepts. `taken` is the local wall-clock time as
+    # seconds since 1970 (counted as if UTC), so that «вечером» means the photo's evening
+    # wherever it was taken; `guessed` when it is the file's mtime, not EXIF.
+    """
+    CREATE TABLE facts (
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        taken INTEGER,
+        taken_offset INTEGER,
+        guessed INTEGER NOT NULL,
+        latitude REAL,
+        longitude REAL,
+        city INTEGER NOT NULL,
+        region TEXT NOT NULL,
+        country TEXT NOT NULL,
+        camera TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -143,6 +163,22 @@ class SparseTags:
                    np.frombuffer(probs, PROB_DTYPE).astype(np.float32),
                    None if boxes is None else
                    np.frombuffer(boxes, PROB_DTYPE).astype(np.float32).reshape(-1, 4))
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    """When and where a photo was taken, and with what (the metadata signal)."""
+
+    version: int  # of the reader that made them: older ones are read again
+    taken: datetime | None  # local wall-clock time, naive
+    offset_minutes: int | None  # of `taken` from UTC, where the camera wrote it
+    guessed: bool  # `taken` is the file's modification time: the photo has no EXIF date
+    latitude: float | None = None
+    longitude: float | None = None
+    city_id: int = 0  # GeoNames id of the nearest town (daemon/places), 0: none near
+    region_key: str = ""  # 'RU.38'
+    country_code: str = ""  # 'RU'
+    camera: str = ""
 
 
 @dataclass(frozen=True)
@@ -282,8 +318,8 @@ class Store:
         return self.put_photo(identity, content_hash, width, height, {model: tags})
 
     def put_photo(self, identity: FileIdentity, content_hash: str, width: int, height: int,
-                  tags_by_model: dict[str, SparseTags]) -> int:
-        """Insert or update a photo with the tags of one or more models."""
+                  tags_by_model: dict[str, SparseTags], facts: PhotoFacts | None = None) -> int:
+        """Insert or update a photo with the tags of one or more models (and its facts)."""
         with self._db:
             self._db.execute("DELETE FROM failures WHERE path = ?", (identity.path,))
             previous = self._db.execute("SELECT content_hash FROM photos WHERE path = ?",
@@ -306,6 +342,9 @@ class Store:
                 self._db.execute("INSERT OR REPLACE INTO tags (photo_id, model, classes, probs,"
                                  " boxes) VALUES (?,?,?,?,?)",
                                  (photo_id, model, *tags.to_blobs()))
+            if facts is not None:
+                self._db.execute(_PUT_FACTS + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 (photo_id, *_facts_row(facts)))
         return photo_id
 
     def add_new_photos(self, photos: Iterable[tuple[FileIdentity, str, int, int, SparseTags]],
@@ -401,6 +440,35 @@ class Store:
         for photo_id, path, classes, probs, boxes in rows:
             yield photo_id, path, SparseTags.from_blobs(classes, probs, boxes)
 
+    # --- when and where -----------------------------------------------------------------
+    def put_facts(self, facts_by_path: Iterable[tuple[str, PhotoFacts]]) -> None:
+        """The facts of photos in the index, in one transaction."""
+        with self._db:
+            self._db.executemany(
+                _PUT_FACTS + " SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM photos WHERE path = ?",
+                ((*_facts_row(facts), path) for path, facts in facts_by_path))
+
+    def facts_of(self, path: str) -> PhotoFacts | None:
+        row = self._db.execute(
+            f"SELECT {_FACTS_COLUMNS} FROM facts f JOIN photos p ON p.id = f.photo_id"
+            " WHERE p.path = ?", (path,)).fetchone()
+        return _facts_of_row(row) if row else None
+
+    def iter_facts(self) -> Iterator[tuple[int, PhotoFacts]]:
+        """(photo id, facts) of every photo that has them."""
+        rows = self._db.execute(f"SELECT photo_id, {_FACTS_COLUMNS} FROM facts f")
+        for photo_id, *row in rows:
+            yield photo_id, _facts_of_row(row)
+
+    def without_facts_under(self, folder: str, version: int) -> list[str]:
+        """Photos below folder with no facts, or facts an older reader made."""
+        prefix = folder.rstrip("/") + "/"
+        rows = self._db.execute(
+            "SELECT path FROM photos WHERE path >= ? AND path < ? AND id NOT IN"
+            " (SELECT photo_id FROM facts WHERE version = ?)",
+            (prefix, prefix[:-1] + "0", version))
+        return [row[0] for row in rows]
+
     # --- files that could not be read ---------------------------------------------------
     def record_failure(self, identity: FileIdentity, reason: str) -> None:
         with self._db:
@@ -437,3 +505,25 @@ def open_error(path: Path, exc: sqlite3.Error) -> StoreError:
 
 
 _PHOTO_COLUMNS = "id, path, size, mtime_ns, content_hash, width, height"
+_FACTS_COLUMNS = ("f.version, f.taken, f.taken_offset, f.guessed, f.latitude, f.longitude,"
+                  " f.city, f.region, f.country, f.camera")
+_PUT_FACTS = ("INSERT OR REPLACE INTO facts (photo_id, version, taken, taken_offset, guessed,"
+              " latitude, longitude, city, region, country, camera)")
+_EPOCH = datetime(1970, 1, 1)
+
+
+def local_seconds(when: datetime) -> int:
+    """A naive local time as seconds since 1970 counted as if UTC (how `taken` is kept)."""
+    return int((when - _EPOCH).total_seconds())
+
+
+def _facts_row(facts: PhotoFacts) -> tuple[object, ...]:
+    taken = None if facts.taken is None else local_seconds(facts.taken)
+    return (facts.version, taken, facts.offset_minutes, int(facts.guessed), facts.latitude,
+            facts.longitude, facts.city_id, facts.region_key, facts.country_code, facts.camera)
+
+
+def _facts_of_row(row: Sequence[object]) -> PhotoFacts:
+    version, taken, offset, guessed, lat, lon, city, region, country, camera = row
+    return PhotoFacts(version, None if taken is None else _EPOCH + timedelta(seconds=taken),
+                      offset, bool(guessed), lat, lon, city, region, country, camera)
