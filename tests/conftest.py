@@ -87,10 +87,17 @@ def analyzer():
 
 
 @pytest.fixture(scope="session")
-def engine(vocabulary, analyzer, word_vectors):
+def gazetteer():
+    from daemon.places import Gazetteer
+
+    return Gazetteer.load()
+
+
+@pytest.fixture(scope="session")
+def engine(vocabulary, analyzer, word_vectors, gazetteer):
     from daemon.query.search import QueryEngine
 
-    return QueryEngine(vocabulary, analyzer, word_vectors)
+    return QueryEngine(vocabulary, analyzer, word_vectors, gazetteer)
 
 
 # COCO photos in which the subject is plain to see (the model agrees with the label).

@@ -25,10 +25,11 @@ from daemon.index.hash_set import HashSet
 from daemon.index.matrix import combine
 from daemon.index.salvage import SalvagedPhoto
 from daemon.index.scan import ScanOptions, plan_scan
-from daemon.index.store import Failure, FileIdentity, SparseTags, Store
+from daemon.index.store import Failure, FileIdentity, PhotoFacts, SparseTags, Store
 from daemon.signals import Signal
 from daemon.signals.classifier import MAX_K, MIN_K, sparsify
 from daemon.signals.decode import DecodedPhoto, DecodeError, decode_bytes, hash_bytes, read_file
+from daemon.signals.metadata import FactsReader
 
 __all__ = ["MAX_K", "MIN_K", "Indexer", "IndexReport", "Progress", "sparsify"]
 
@@ -75,20 +76,28 @@ class _Prepared:
     width: int = 0
     height: int = 0
     error: str | None = None
+    facts: PhotoFacts | None = None  # when and where, read from the bytes
 
 
 ProgressCallback = Callable[[Progress], None]
 # Called for each photo the store gained or changed: (photo id, path, its tags or None);
 # the tags of all signals, in the shared class space (daemon.concepts).
 ChangeCallback = Callable[[int, str, SparseTags | None], None]
+# Called for each photo whose facts (date, place) the store gained or changed.
+FactsCallback = Callable[[int, PhotoFacts], None]
 
 
 class Indexer:
     def __init__(self, store: Store, signals: Signal | Sequence[Signal], batch_size: int = 16,
                  workers: int = 2, on_change: ChangeCallback | None = None,
                  gate: Callable[[], bool] | None = None,
-                 salvaged: Mapping[str, SalvagedPhoto] | None = None) -> None:
+                 salvaged: Mapping[str, SalvagedPhoto] | None = None,
+                 facts: FactsReader | None = None,
+                 on_facts: FactsCallback | None = None) -> None:
+        """facts: reads each photo's date and place from its bytes (None: not kept)."""
         self.store = store
+        self.facts = facts
+        self.on_facts = on_facts
         self.signals: tuple[Signal, ...] = (
             tuple(signals) if isinstance(signals, Sequence) else (signals,))
         self.batch_size = batch_size
@@ -118,6 +127,8 @@ class Indexer:
         retag = []
         untagged = {path for model in self.models
                     for path in self.store.untagged_under(str(root), model)}
+        if self.facts is not None:  # photos indexed before their facts were read
+            untagged.update(self.store.without_facts_under(str(root), self.facts.version))
         for path in sorted(untagged):
             try:
                 stat = os.stat(path)
@@ -200,6 +211,8 @@ class Indexer:
         try:
             data = read_file(Path(identity.path))
             prepared.content_hash = hash_bytes(data)
+            if self.facts is not None:
+                prepared.facts = self.facts.read(data, identity.mtime_ns)
             missing = self._missing_signals(prepared.content_hash)
             if not missing:
                 return prepared  # tags can be reused: no decode needed
@@ -265,6 +278,7 @@ class Indexer:
         if here is not None and all(self.store.tags_of(identity.path, m) is not None
                                     for m in self.models):
             self.store.touch_photo(identity)
+            self._keep_facts(prepared)
             report.touched += 1
             return
         if here is not None:  # its content was known, but not every signal's tags are here
@@ -275,6 +289,7 @@ class Indexer:
         if moved_from is not None:
             old = self.store.photo_by_path(identity.path)
             self.store.move_photo(moved_from.path, identity)
+            self._keep_facts(prepared)
             gone.discard(moved_from.path)
             report.moved += 1
             if self.on_change:
@@ -293,7 +308,9 @@ class Indexer:
             self._tag_now(prepared, report)
             return
         photo_id = self.store.put_photo(identity, prepared.content_hash, source.width,
-                                        source.height, tags)  # type: ignore[arg-type]
+                                        source.height, tags,  # type: ignore[arg-type]
+                                        prepared.facts)
+        self._facts_kept(photo_id, prepared)
         report.copied += 1
         if self.on_change:
             self.on_change(photo_id, identity.path, self._combined(identity.path))
@@ -305,7 +322,8 @@ class Indexer:
         identity = prepared.identity
         tags = {m: salvaged.tags[m] for m in self.models}
         photo_id = self.store.put_photo(identity, prepared.content_hash, salvaged.width,
-                                        salvaged.height, tags)
+                                        salvaged.height, tags, prepared.facts)
+        self._facts_kept(photo_id, prepared)
         for model in tags:
             self._known_hashes[model].add(prepared.content_hash)
         report.salvaged += 1
@@ -338,7 +356,8 @@ class Indexer:
             self._tag(prepared, decoded, lacking, known=tags)
             tags.update({t.model_id: prepared.tags[t.model_id] for t in lacking})
         photo_id = self.store.put_photo(prepared.identity, prepared.content_hash,
-                                        prepared.width, prepared.height, tags)
+                                        prepared.width, prepared.height, tags, prepared.facts)
+        self._facts_kept(photo_id, prepared)
         for model in tags:
             self._known_hashes[model].add(prepared.content_hash)
         report.tagged += 1
@@ -367,6 +386,20 @@ class Indexer:
                 if salvaged is not None and model in salvaged.tags:
                     tags[model] = salvaged.tags[model]
         return tags
+
+    def _keep_facts(self, prepared: _Prepared) -> None:
+        """Write the facts of a photo whose tags stayed (touched, moved)."""
+        if prepared.facts is None:
+            return
+        path = prepared.identity.path
+        self.store.put_facts([(path, prepared.facts)])
+        photo = self.store.photo_by_path(path) if self.on_facts else None
+        if photo is not None:
+            self._facts_kept(photo.id, prepared)
+
+    def _facts_kept(self, photo_id: int, prepared: _Prepared) -> None:
+        if prepared.facts is not None and self.on_facts is not None:
+            self.on_facts(photo_id, prepared.facts)
 
     def _combined(self, path: str) -> SparseTags:
         """The photo's tags from every signal, in the search's class space."""

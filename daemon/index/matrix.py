@@ -61,6 +61,7 @@ class MatrixSnapshot:
     delta_classes: np.ndarray  # int32
     delta_probs: np.ndarray  # float32
     alive: np.ndarray  # (num_rows,) bool: rows of photos not removed
+    photo_ids: np.ndarray  # (num_rows,) int64: the photo of each row
 
     def _column_entries(self, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         columns = self.columns
@@ -222,8 +223,20 @@ class TagMatrix:
                 self._changed.clear()
             stale, entries = self._delta(columns, n)
             self._snapshot = MatrixSnapshot(columns, n, stale, *entries,
-                                            alive=self._alive[:n].copy())
+                                            alive=self._alive[:n].copy(),
+                                            photo_ids=self._row_photo_ids(n))
             return self._snapshot
+
+    def _row_photo_ids(self, n: int) -> np.ndarray:
+        ids = np.zeros(n, np.int64)
+        base = min(self._base.num_rows, n)
+        ids[:base] = self._base.photo_ids[:base]
+        count = len(self._new_ids)
+        rows = np.fromiter(self._new_ids.keys(), np.int64, count)
+        new_ids = np.fromiter(self._new_ids.values(), np.int64, count)
+        inside = rows < n
+        ids[rows[inside]] = new_ids[inside]
+        return ids
 
     def _delta(self, columns: Columns, n: int,
                ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -14,13 +14,16 @@ the two sources are joined by a noisy-OR in which the ImageNet score counts for 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import numpy as np
 
 from daemon.concepts import NUM_CONCEPTS
 from daemon.config import Settings
+from daemon.index.facts import FactsTable, WhenWhere, newest_first
 from daemon.index.matrix import MatrixSnapshot, TagMatrix
 from daemon.index.store import SparseTags
+from daemon.places import Gazetteer
 from daemon.query.text import Analyzer, WordVectors, load_word_vectors
 from daemon.query.understand import Concept, QueryPlan, QueryReader
 from daemon.query.vocab import Vocabulary, load_vocabulary
@@ -28,6 +31,7 @@ from daemon.query.vocab.rules import Rule
 from daemon.signals.colours import TERMS, object_concept, photo_concept
 from daemon.signals.detector import CONCEPTS as DETECTOR
 
+SORTS = ("relevance", "date")
 # A photo must have at least this expected relevance (geometric mean over the concepts).
 MIN_SCORE = 0.01
 EXPLAIN_TOP = 3
@@ -73,6 +77,14 @@ class SearchResult:
     path: str
     score: float
     why: tuple[str, ...]
+    taken: datetime | None = None  # local time the photo was taken
+    guessed: bool = False  # `taken` is the file's date: the photo has no EXIF date
+    place: str = ""  # «Сочи, Краснодарский край, Россия»
+
+    def to_json(self) -> dict[str, object]:
+        return {"path": self.path, "score": round(self.score, 4), "why": list(self.why),
+                "taken": self.taken.isoformat(timespec="seconds") if self.taken else None,
+                "taken_guessed": self.guessed, "place": self.place}
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,7 @@ class SearchResponse:
     results: tuple[SearchResult, ...]
     total: int = 0  # matches before the limit
     excluded: tuple[tuple[str, int], ...] = ()  # (concept, photos it took out)
+    sort: str = "relevance"  # or "date": newest first
 
     def to_json(self) -> dict[str, object]:
         """What `search --json` prints and the socket's `search` returns."""
@@ -93,27 +106,40 @@ class SearchResponse:
                 "unknown": list(self.plan.unknown), "total": self.total,
                 "excluded": [{"concept": name, "photos": count}
                              for name, count in self.excluded],
-                "results": [{"path": r.path, "score": round(r.score, 4), "why": list(r.why)}
-                            for r in self.results]}
+                **({"time": self.plan.time.understood} if self.plan.time else {}),
+                **({"places": [m.understood for m in self.plan.places]}
+                   if self.plan.places else {}),
+                "sort": self.sort,
+                "results": [r.to_json() for r in self.results]}
 
 
 class QueryEngine:
     def __init__(self, vocabulary: Vocabulary, analyzer: Analyzer,
-                 vectors: WordVectors | None) -> None:
+                 vectors: WordVectors | None, gazetteer: Gazetteer | None = None) -> None:
         self.vocabulary = vocabulary
         self.analyzer = analyzer
         self.vectors = vectors
-        self.reader = QueryReader(vocabulary, analyzer, vectors)
+        self.gazetteer = gazetteer
+        self.reader = QueryReader(vocabulary, analyzer, vectors, gazetteer)
 
-    def understand(self, query: str) -> QueryPlan:
-        return self.reader.read(query)
+    def understand(self, query: str, today: date | None = None,
+                   facts: FactsTable | None = None) -> QueryPlan:
+        return self.reader.read(query, today, facts.has_place if facts is not None else None)
 
     # --- ranking ----------------------------------------------------------------------
     def search(self, query: str, matrix: TagMatrix, limit: int | None = 50,
-               min_score: float = MIN_SCORE) -> SearchResponse:
-        plan = self.understand(query)
-        if not plan.concepts or len(matrix) == 0:
-            return SearchResponse(plan, ())
+               min_score: float = MIN_SCORE, facts: FactsTable | None = None,
+               sort: str = "relevance", today: date | None = None) -> SearchResponse:
+        """facts: the photos' dates and places (None: a query about them finds nothing);
+        sort: "relevance", or "date" (newest first), which a query of only a time or a
+        place («июль 2023», «в Турции») gets anyway."""
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SORTS)}")
+        plan = self.understand(query, today, facts)
+        if not plan.wanted:
+            sort = "date"
+        if (not plan.concepts and not plan.has_filters) or len(matrix) == 0:
+            return SearchResponse(plan, (), sort=sort)
         snapshot = matrix.snapshot()  # one consistent view while the writer goes on
         if plan.wanted:
             per_concept = [concept_scores(snapshot, c) for c in plan.wanted]
@@ -129,16 +155,39 @@ class QueryEngine:
             present = concept_scores(snapshot, concept) >= NEGATION_FLOOR
             excluded.append((concept.understood, int(np.count_nonzero(keep & present))))
             keep &= ~present
+        if plan.has_filters:
+            if facts is None:
+                keep[:] = False
+            else:
+                keep &= facts.mask(snapshot.photo_ids, plan.time.spec if plan.time else None,
+                                   plan.place_filter)
         candidates = np.flatnonzero(keep)
-        order = candidates[np.argsort(-combined[candidates], kind="stable")]
-        total = len(order)
-        if limit is not None:
-            order = order[:limit]
-        results = tuple(
-            SearchResult(matrix.paths[row], float(combined[row]),
-                         self.explain(plan, matrix.row_tags(row)))
-            for row in order)
-        return SearchResponse(plan, results, total, tuple(excluded))
+        if sort == "date" and facts is not None:
+            by_date = newest_first(snapshot.photo_ids[candidates], facts,
+                                   tie=combined[candidates])
+            row_of = dict(zip(snapshot.photo_ids[candidates].tolist(), candidates.tolist(),
+                              strict=True))
+            order = np.array([row_of[i] for i in by_date[:limit].tolist()], np.int64)
+        else:
+            order = candidates[np.argsort(-combined[candidates], kind="stable")][:limit]
+        results = tuple(self._result(matrix, snapshot, facts, plan, row, float(combined[row]))
+                        for row in order.tolist())
+        return SearchResponse(plan, results, len(candidates), tuple(excluded), sort)
+
+    def _result(self, matrix: TagMatrix, snapshot: MatrixSnapshot, facts: FactsTable | None,
+                plan: QueryPlan, row: int, score: float) -> SearchResult:
+        why = self.explain(plan, matrix.row_tags(row))
+        known = facts.of(int(snapshot.photo_ids[row])) if facts is not None else None
+        if known is None:
+            return SearchResult(matrix.paths[row], score, why)
+        return SearchResult(matrix.paths[row], score, why, known.taken, known.guessed,
+                            self.place_label(known))
+
+    def place_label(self, known: WhenWhere) -> str:
+        """«Сочи, Краснодарский край, Россия», or what of it is known."""
+        if self.gazetteer is None:
+            return ""
+        return self.gazetteer.label(known.city_id, known.region_key, known.country_code)
 
     def explain(self, plan: QueryPlan, tags: SparseTags) -> tuple[str, ...]:
         """«кошка ← tabby cat 0.62»: which classes of the photo made it match; the best
@@ -304,4 +353,4 @@ def thing_scores(snapshot: MatrixSnapshot, relevance: np.ndarray) -> np.ndarray:
 
 def build_query_engine(settings: Settings) -> QueryEngine:
     vectors = load_word_vectors(settings.word_vectors, settings.fasttext_model)
-    return QueryEngine(load_vocabulary(), Analyzer(), vectors)
+    return QueryEngine(load_vocabulary(), Analyzer(), vectors, Gazetteer.load())

@@ -89,6 +89,12 @@ class Lemmatizer:
     def lemma(self, word: str) -> str:
         return self._parse(word)[0]
 
+    @lru_cache(maxsize=20_000)  # noqa: B019 - one lemmatizer lives as long as the process
+    def lemmas(self, word: str) -> tuple[str, ...]:
+        """The normal forms of every parse: «орле» is «орёл» the bird and «орёл» the city,
+        «париже» only «париж»; place names need them all."""
+        return tuple(dict.fromkeys(p.normal_form for p in self._morph.parse(word)))
+
     def is_stop_word(self, word: str) -> bool:
         lemma, pos, _ = self._parse(word)
         return (word in STOP_WORDS or word in STOP_SURFACES or lemma in STOP_WORDS

@@ -15,21 +15,31 @@ own (daemon/query/vocab/colours.py).
 A chunk typed in the English layout that means nothing in English is read in the Russian
 layout first («rjirf» → «кошка»). «без», «не», «кроме», «-» exclude what follows;
 «только» excludes people from a query about something else.
+Before all that, the words of time («летом 2023», «на Новый год», daemon/query/when.py) and
+of places («в Турции», «из Москвы», daemon/query/where.py) are taken out as filters. A
+single time word that the vocabulary itself lists («зима» the snowy scene, «ночью» the
+light) stays the vocabulary's, and a place that is also a common word («Орёл») is a
+place only when the library has photos from there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 import numpy as np
 
 from daemon.concepts import NUM_CONCEPTS
+from daemon.index.facts import PlaceFilter
+from daemon.places import Gazetteer
 from daemon.query.text import (
     STOP_WORDS,
     Analyzer,
     Token,
     WordVectors,
     english_singulars,
+    fold_yo,
     is_latin,
     phrase_vector,
     tokenize,
@@ -39,6 +49,8 @@ from daemon.query.vocab import Vocabulary
 from daemon.query.vocab.colours import PHOTO_NAMES, ColourWord, load_colour_words
 from daemon.query.vocab.kinds import load_kinds
 from daemon.query.vocab.rules import Rule, load_rules
+from daemon.query.when import TimeMatch, find_time, without_spans
+from daemon.query.where import PREPOSITIONS, PlaceMatch, find_places
 from daemon.signals.colours import TERMS, photo_concept
 from daemon.signals.detector import CONCEPTS as DETECTOR
 
@@ -71,6 +83,16 @@ class QueryPlan:
     concepts: tuple[Concept, ...]  # wanted and excluded, in the order typed
     unknown: tuple[str, ...]  # words that matched nothing
     read_as: str = ""  # the query as read, when it was typed in the English layout
+    time: TimeMatch | None = None  # when the photos were taken
+    places: tuple[PlaceMatch, ...] = ()  # where (any of them)
+
+    @property
+    def place_filter(self) -> PlaceFilter | None:
+        return place_filter(self.places) if self.places else None
+
+    @property
+    def has_filters(self) -> bool:
+        return self.time is not None or bool(self.places)
 
     @property
     def wanted(self) -> tuple[Concept, ...]:
@@ -84,9 +106,14 @@ class QueryPlan:
         """«кухня ← плита, духовка, микроволновка; без: человек»."""
         wanted = [c.understood for c in self.wanted]
         excluded = [c.understood for c in self.excluded]
-        text = " и ".join(wanted) if wanted else ("все фото" if excluded else "ничего")
+        text = " и ".join(wanted) if wanted else (
+            "все фото" if excluded or self.has_filters else "ничего")
         if excluded:
             text += f"; без: {', '.join(excluded)}"
+        if self.time is not None:
+            text += f"; когда: {self.time.understood}"
+        if self.places:
+            text += f"; где: {' или '.join(m.understood for m in self.places)}"
         if self.read_as:
             text = f"«{self.read_as}»: {text}"
         if self.unknown:
@@ -104,10 +131,12 @@ class _Entry:
 
 class QueryReader:
     def __init__(self, vocabulary: Vocabulary, analyzer: Analyzer,
-                 vectors: WordVectors | None) -> None:
+                 vectors: WordVectors | None, gazetteer: Gazetteer | None = None) -> None:
+        """gazetteer: the places a query can name (None: places are not read)."""
         self.vocabulary = vocabulary
         self.analyzer = analyzer
         self.vectors = vectors
+        self.gazetteer = gazetteer
         self.rules = load_rules(vocabulary)
         self._entries: dict[tuple[str, ...], _Entry] = {}
         texts: dict[tuple[str, ...], str] = {}
@@ -150,6 +179,11 @@ class QueryReader:
                 self._colours.setdefault(key, word)
         self._english_words = {w for key in self._entries for w in key if is_latin(w)}
         self._english_words |= {w for key in self._colours for w in key if is_latin(w)}
+        # Words as the vocabulary writes them (not their lemmas): these stay the
+        # vocabulary's when they alone look like a time («зима», «ночью»).
+        self._written = {fold_yo(t.text.lower()) for e in vocabulary.classes for t in e.terms}
+        self._written |= {fold_yo(w.lower()) for r in self.rules for w in r.words}
+        self._written |= {fold_yo(w.text.lower()) for w in load_colour_words()}
 
     def _term_key(self, text: str) -> tuple[str, ...]:
         return self.analyzer.phrase_key(text)
@@ -177,8 +211,47 @@ class QueryReader:
         return matrix
 
     # --- reading a query ---------------------------------------------------------------
-    def read(self, query: str) -> QueryPlan:
+    def read(self, query: str, today: date | None = None,
+             has_place: Callable[[PlaceFilter], bool] | None = None) -> QueryPlan:
+        """today: what «вчера» counts from; has_place: whether the library has photos from
+        a place (None: as if it had)."""
         text, read_as = self._fix_layout(query)
+        time = find_time(text, today or date.today())
+        if time is not None and self._is_vocabulary_word(text, time):
+            time = None
+        if time is not None:
+            text = without_spans(text, time.spans)
+        places = self._places(text, has_place)
+        if places:
+            text = without_spans(text, [span for m in places for span in m.spans])
+        plan = self._read_content(query, text, read_as)
+        return replace(plan, time=time, places=tuple(places))
+
+    def _is_vocabulary_word(self, text: str, time: TimeMatch) -> bool:
+        """The time is one word that the vocabulary lists as written («зима», «ночью»)."""
+        if len(time.spans) != 1:
+            return False
+        start, end = time.spans[0]
+        words = tokenize(text[start:end])
+        return len(words) == 1 and fold_yo(words[0]) in self._written
+
+    def _places(self, text: str,
+                has_place: Callable[[PlaceFilter], bool] | None) -> list[PlaceMatch]:
+        if self.gazetteer is None:
+            return []
+        found = find_places(text, self.gazetteer, self.analyzer.lemmatizer.lemmas)
+        return [m for m in found if not (m.ambiguous or self._is_term(text, m))
+                or (has_place is not None and has_place(place_filter([m])))]
+
+    def _is_term(self, text: str, match: PlaceMatch) -> bool:
+        """The place's name is also a vocabulary term: «йорк» the terrier, «малина»."""
+        words = [w for start, end in match.spans for w in tokenize(text[start:end])
+                 if w not in PREPOSITIONS]
+        key = self._term_key(" ".join(words))
+        return bool(key) and (key in self._entries or key in self._kinds
+                              or key in self._colours)
+
+    def _read_content(self, query: str, text: str, read_as: str) -> QueryPlan:
         tokens, only = self.analyzer.query_tokens(text)
         # What was read, in order: concepts, and colour words still to be placed.
         items: list[Concept | tuple[Token, ColourWord]] = []
@@ -332,6 +405,14 @@ def rule_concept(text: str, rule: Rule, understood: str) -> Concept:
     if rule.evidence:
         understood = f"{understood} ← {', '.join(rule.strongest())}"
     return Concept(text, understood, relevance, matched, rule)
+
+
+def place_filter(places: tuple[PlaceMatch, ...] | list[PlaceMatch]) -> PlaceFilter:
+    """The photos of any of the places named."""
+    refs = [ref for match in places for ref in match.refs]
+    return PlaceFilter(cities=frozenset(int(r.key) for r in refs if r.kind == "city"),
+                       regions=frozenset(r.key for r in refs if r.kind == "region"),
+                       countries=frozenset(r.key for r in refs if r.kind == "country"))
 
 
 def _negated(concept: Concept) -> Concept:
