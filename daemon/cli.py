@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("-n", "--limit", type=int, default=20, help="results to show (20)")
     search.add_argument("--json", action="store_true", help="print JSON")
+    search.add_argument("--sort", choices=("relevance", "date"), default="relevance",
+                        help="best matches first (default) or newest first; a query of only "
+                             "a time or a place («июль 2023») is always by date")
     _add_common(search)
 
     tags = sub.add_parser("tags", help="show a photo's tags in Russian and English")

@@ -12,6 +12,8 @@ from daemon.index.matrix import load_matrix, matrix_file_for
 from daemon.index.salvage import SalvagedPhoto
 from daemon.index.scan import ScanOptions
 from daemon.index.store import Store
+from daemon.places import Gazetteer
+from daemon.query.format import describe_facts, format_taken
 from daemon.query.vocab import describe_tags
 from daemon.service.client import Client, DaemonNotRunning
 from daemon.signals import load_signals, signal_models, signal_sources
@@ -25,6 +27,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
                 paths: Paths) -> int:
     from daemon.cli import progress_printer
     from daemon.index.indexer import Indexer
+    from daemon.signals.metadata import FactsReader
 
     folder = args.folder.expanduser()
     if not folder.is_dir():
@@ -35,7 +38,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
     options = ScanOptions(settings.excludes, settings.index_hidden)
     store, salvaged = open_for_writing(db, signal_sources(settings))
     with store:
-        indexer = Indexer(store, taggers, settings.batch_size, salvaged=salvaged)
+        indexer = Indexer(store, taggers, settings.batch_size, salvaged=salvaged,
+                          facts=FactsReader.load())
         report = indexer.index_folder(folder, options, progress_printer(not args.quiet))
     _print(f"{folder}: tagged {report.tagged}, unchanged {report.unchanged}, "
            f"moved {report.moved}, copies {report.copied}, touched {report.touched}, "
@@ -90,11 +94,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings, db: Path,
     if getattr(args, "db", None) is None:  # the daemon serves the default index only
         try:
             with Client(paths.socket) as client:
-                answer = client.call("search", query=args.query, limit=args.limit)
+                answer = client.call("search", query=args.query, limit=args.limit,
+                                     sort=args.sort)
         except DaemonNotRunning:
             answer = None
     if answer is None:
-        answer = _search_on_disk(args.query, args.limit, settings, db)
+        answer = _search_on_disk(args.query, args.limit, settings, db, args.sort)
         answer["daemon"] = "not running: answered read-only from the index on disk"
     if args.json:
         from daemon.cli import print_json
@@ -109,6 +114,10 @@ def cmd_search(args: argparse.Namespace, settings: Settings, db: Path,
         return 0
     for rank, result in enumerate(answer["results"], start=1):
         _print(f"{rank:3d}. {result['score']:.3f}  {result['path']}")
+        when_where = [format_taken(result.get("taken"), result.get("taken_guessed", False)),
+                      result.get("place", "")]
+        if any(when_where):
+            _print(f"          {' · '.join(part for part in when_where if part)}")
         if result["why"]:
             _print(f"          {'; '.join(result['why'])}")
     if answer["total"] > len(answer["results"]):
@@ -116,12 +125,16 @@ def cmd_search(args: argparse.Namespace, settings: Settings, db: Path,
     return 0
 
 
-def _search_on_disk(query: str, limit: int, settings: Settings, db: Path) -> dict[str, object]:
+def _search_on_disk(query: str, limit: int, settings: Settings, db: Path,
+                    sort: str = "relevance") -> dict[str, object]:
+    from daemon.index.facts import FactsTable
     from daemon.query.search import build_query_engine
 
     with Store(db, readonly=True) as store:  # maps the daemon's matrix file if it is current
         matrix = load_matrix(store, signal_sources(settings), matrix_file_for(db))
-    return build_query_engine(settings).search(query, matrix, limit=limit).to_json()
+        facts = FactsTable.load(store)
+    return build_query_engine(settings).search(query, matrix, limit=limit, facts=facts,
+                                               sort=sort).to_json()
 
 
 def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
@@ -132,6 +145,7 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
     with Store(db, readonly=True) as store:
         by_model = {model: store.tags_of(path, model) for model in signal_sources(settings)}
         failure = next((f for f in store.failures() if f.path == path), None)
+        facts = store.facts_of(path)
     if all(tags is None for tags in by_model.values()):
         reason = f": {failure.reason}" if failure else ""
         print(f"error: {path} is not in the index{reason}", file=sys.stderr)
@@ -140,15 +154,20 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
     sources = signal_sources(settings)
     tables = {model: describe_tags(vocabulary, sources[model].first, tags, args.limit)
               for model, tags in by_model.items() if tags is not None}
+    when_where = describe_facts(facts, Gazetteer.load()) if facts is not None else {}
     if args.json:
         from daemon.cli import print_json
 
         names = {model: name for name, model in signal_models(settings).items()}
         print_json({"path": path, "tags": [], "detector": [],
                     **{"tags" if names[model] == "classifier" else names[model]: rows
-                       for model, rows in tables.items()}})
+                       for model, rows in tables.items()}, **when_where})
         return 0
     _print(path)
+    for label, key in (("taken", "taken_text"), ("place", "place"), ("gps", "gps"),
+                       ("camera", "camera")):
+        if when_where.get(key):
+            _print(f" {label}: {when_where[key]}")
     for model, rows in tables.items():
         _print(f" {model}:")
         for row in rows:

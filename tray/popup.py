@@ -1,11 +1,12 @@
 """The search popup: a small Tk window, in its own process, that asks the daemon.
 
-Type and results appear (debounced); a grid of thumbnails with scores, why each matched on
-hover; Enter or double-click opens the photo in the system viewer, a right click offers
-«Показать в папке»; arrows move through the results; Esc closes. Clear states for nothing
-found, a daemon that is not running (with a button to start it) and an index still being
-built. Tk is used only from the main thread; searches and thumbnails run in threads that
-hand their results over through a queue.
+Type and results appear (debounced); a grid of thumbnails, each with the date and the place
+it was taken (its score where neither is known), why it matched on hover; Enter or
+double-click opens the photo in the system viewer, a right click offers «Показать в папке»;
+arrows move through the results; Esc closes. Clear states for nothing found, a daemon that
+is not running (with a button to start it) and an index still being built. Tk is used only
+from the main thread; searches and thumbnails run in threads that hand their results over
+through a queue.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ import tkinter as tk
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from daemon.config import Paths
+from daemon.query.format import format_taken
 from daemon.service.client import Client, DaemonError, DaemonNotRunning
 from tray.thumbnails import thumbnail
 
@@ -33,8 +36,21 @@ MAX_RESULTS = 24
 DEBOUNCE_MS = 250
 POLL_MS = 15
 CELL = 132
+CAPTION_CHARS = 18  # of a place under a thumbnail
 
 Opener = Callable[[str], None]
+
+
+def caption(result: dict[str, Any]) -> str:
+    """Under a thumbnail: «12.07.2023» and the town («≈» for a file's date), else the score."""
+    lines = []
+    if result.get("taken"):
+        taken = datetime.fromisoformat(result["taken"])
+        lines.append(("≈ " if result.get("taken_guessed") else "") + f"{taken:%d.%m.%Y}")
+    place = (result.get("place") or "").split(",")[0]
+    if place:
+        lines.append(place if len(place) <= CAPTION_CHARS else place[:CAPTION_CHARS - 1] + "…")
+    return "\n".join(lines) if lines else f"{result['score']:.2f}"
 
 
 def open_in_viewer(path: str) -> None:
@@ -256,8 +272,8 @@ class Popup:
         self.first_thumbnail_at = 0.0
         generation = self._generation
         for index, result in enumerate(results):
-            cell = tk.Label(self.grid, text=f"{result['score']:.2f}", compound="top",
-                            width=CELL - 8, height=CELL + 4, borderwidth=3, relief="flat",
+            cell = tk.Label(self.grid, text=caption(result), compound="top",
+                            width=CELL - 8, height=CELL + 30, borderwidth=3, relief="flat",
                             image=self._placeholder())
             cell.grid(row=index // COLUMNS, column=index % COLUMNS, padx=2, pady=2)
             cell.bind("<Double-Button-1>", lambda e, i=index: self._open(i))
@@ -333,8 +349,10 @@ class Popup:
     def _hover(self, event: tk.Event, index: int) -> None:
         self._hide_tooltip()
         result = self.results[index]
-        text = "\n".join([Path(result["path"]).name, f"оценка {result['score']:.3f}",
-                          *result["why"]])
+        taken = format_taken(result.get("taken"), result.get("taken_guessed", False))
+        text = "\n".join([Path(result["path"]).name,
+                          *(part for part in (taken, result.get("place", "")) if part),
+                          f"оценка {result['score']:.3f}", *result["why"]])
         tip = tk.Toplevel(self.root)
         tip.wm_overrideredirect(True)
         tip.wm_geometry(f"+{event.x_root + 12}+{event.y_root + 12}")

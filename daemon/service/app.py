@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from daemon.config import Paths, Settings, SettingsError, SettingsFile, model_id
+from daemon.index.facts import FactsTable
 from daemon.index.health import Problem, diagnose, free_bytes, move_aside, user_message
 from daemon.index.indexer import Indexer, IndexReport, Progress
 from daemon.index.matrix import (
@@ -35,14 +36,18 @@ from daemon.index.store import (
     FileIdentity,
     IndexDamaged,
     IndexNotWritable,
+    PhotoFacts,
     SparseTags,
     Store,
     StoreError,
 )
-from daemon.query.search import QueryEngine, build_query_engine
+from daemon.places import Gazetteer
+from daemon.query.format import describe_facts
+from daemon.query.search import SORTS, QueryEngine, build_query_engine
 from daemon.query.vocab import describe_tags
 from daemon.service.watch import ChangeBatch, ChangeQueue, FolderWatcher, WatchLimitReached
 from daemon.signals import Signal, load_signals, signal_models, signal_sources
+from daemon.signals.metadata import FactsReader
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -98,6 +103,8 @@ class Gallery:
         self._engine = engine
         self.options = ScanOptions(settings.excludes, settings.index_hidden)
         self.matrix = TagMatrix()
+        self.facts = FactsTable()  # when and where each photo was taken, beside the matrix
+        self._facts_reader: FactsReader | None = None
         self._jobs: queue.Queue[object] = queue.Queue()
         self._changes = ChangeQueue()
         self._watcher: FolderWatcher | None = None
@@ -130,6 +137,9 @@ class Gallery:
         the writer reads the index (status and search answer meanwhile)."""
         if self._engine is None:
             self._engine = build_query_engine(self.settings)
+        # One gazetteer names the places of photos and of queries.
+        gazetteer = self._engine.gazetteer or Gazetteer.load()
+        self._facts_reader = FactsReader(gazetteer)
         if self._taggers is None:
             self._taggers = load_signals(self.settings, self.paths.cache_dir)
         self._watcher = FolderWatcher(self._changes, self.options)
@@ -215,6 +225,7 @@ class Gallery:
             if self._loading:
                 started = time.monotonic()
                 self.matrix = load_matrix(store, self.sources, matrix_file_for(index))
+                self.facts = FactsTable.load(store)
                 log.info("read %d photos from %s in %.1f s", len(self.matrix), index,
                          time.monotonic() - started)
             with self._state_lock:
@@ -269,6 +280,7 @@ class Gallery:
                 with Store(self.paths.index_db, readonly=True, immutable=immutable) as store:
                     self.matrix = load_matrix(store, self.sources,
                                               matrix_file_for(self.paths.index_db))
+                    self.facts = FactsTable.load(store)
                 return True
             except (StoreError, sqlite3.DatabaseError):
                 continue
@@ -295,6 +307,7 @@ class Gallery:
             self._moved_aside = str(moved)
             self._failed = 0
         self.matrix = TagMatrix()  # searches answer what is rebuilt so far
+        self.facts = FactsTable()
         self._loading = False
         for root in self.settings.folders:
             self._jobs.put(_Reconcile(root, force=False))
@@ -303,7 +316,8 @@ class Gallery:
         assert self._taggers, "start() loads the taggers before the writer starts"
         indexer = Indexer(store, self._taggers, self.settings.batch_size,
                           on_change=self._apply_change, gate=self._gate,
-                          salvaged=self._salvaged)
+                          salvaged=self._salvaged, facts=self._facts_reader,
+                          on_facts=self.facts_changed)
         next_recheck = time.monotonic() + self.settings.rescan_seconds
         next_save = time.monotonic() + MATRIX_SAVE_SECONDS
         while not self._stopping.is_set():
@@ -497,8 +511,12 @@ class Gallery:
     def _apply_change(self, photo_id: int, path: str, tags: SparseTags | None) -> None:
         if tags is None:
             self.matrix.remove(photo_id)
+            self.facts.remove(photo_id)
         else:
             self.matrix.put(photo_id, path, tags)
+
+    def facts_changed(self, photo_id: int, facts: PhotoFacts) -> None:
+        self.facts.put(photo_id, facts)
 
     @staticmethod
     def _identity(path: str) -> FileIdentity | None:
@@ -548,13 +566,16 @@ class Gallery:
                     self._watcher.unwatch(root)
 
     # --- what clients can ask ------------------------------------------------------------
-    def search(self, query: str, limit: int = 50) -> dict[str, object]:
+    def search(self, query: str, limit: int = 50, sort: str = "relevance") -> dict[str, object]:
         if not isinstance(query, str) or not query.strip():
             raise RequestError("query must be a non-empty string")
         if not isinstance(limit, int) or not 1 <= limit <= 10_000:
             raise RequestError("limit must be an integer from 1 to 10000")
+        if sort not in SORTS:
+            raise RequestError(f"sort must be one of: {', '.join(SORTS)}")
         assert self._engine is not None
-        return self._engine.search(query, self.matrix, limit=limit).to_json()
+        return self._engine.search(query, self.matrix, limit=limit, facts=self.facts,
+                                   sort=sort).to_json()
 
     def status(self) -> dict[str, object]:
         with self._state_lock:
@@ -664,12 +685,15 @@ class Gallery:
     def photo_tags(self, path: str, limit: int = 10) -> dict[str, object]:
         target = self._folder_argument(path)
         assert self._engine is not None
-        by_model = self._read(lambda store: {model: store.tags_of(target, model)
-                                             for model in self.sources})
+        by_model, facts = self._read(lambda store: (
+            {model: store.tags_of(target, model) for model in self.sources},
+            store.facts_of(target)))
         if all(tags is None for tags in by_model.values()):
             raise RequestError(f"{target} is not in the index")
         vocabulary = self._engine.vocabulary
         answer: dict[str, object] = {"path": target, "tags": [], "detector": []}
+        if facts is not None and self._facts_reader is not None:
+            answer.update(describe_facts(facts, self._facts_reader.gazetteer))
         for model, tags in by_model.items():
             if tags is None:
                 continue
