@@ -152,6 +152,16 @@ class FactsTable:
         columns, safe, known = self._at(photo_ids)
         return np.where(known, columns.taken[safe], NO_TIME)
 
+    def newest_first_key(self, photo_ids: np.ndarray) -> np.ndarray:
+        """A sort key (ascending) that puts the newest photos first, unknown dates last."""
+        taken = self.taken_of(photo_ids)
+        return np.where(taken == NO_TIME, np.iinfo(np.int64).max, -taken)
+
+    def guessed_of(self, photo_ids: np.ndarray) -> np.ndarray:
+        """Whether each photo's date is only its file's (or unknown)."""
+        columns, safe, known = self._at(photo_ids)
+        return ~known | columns.guessed[safe] | (columns.taken[safe] == NO_TIME)
+
     def mask(self, photo_ids: np.ndarray, when: TimeFilter | None = None,
              where: PlaceFilter | None = None) -> np.ndarray:
         """Which of these photos were taken then and there (a photo of unknown date or
@@ -201,7 +211,7 @@ def newest_first(photo_ids: Sequence[int] | np.ndarray, table: FactsTable,
     """The photos by date, newest first, those of unknown date last (by `tie`, e.g. the
     score, where dates are equal)."""
     ids = np.asarray(photo_ids, np.int64)
-    taken = table.taken_of(ids)
-    later_first = np.where(taken == NO_TIME, np.iinfo(np.int64).max, -taken)
-    keys = [later_first] if tie is None else [-np.asarray(tie, np.float64), later_first]
+    keys = [table.newest_first_key(ids)]
+    if tie is not None:
+        keys.insert(0, -np.asarray(tie, np.float64))
     return ids[np.lexsort(keys)]

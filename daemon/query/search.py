@@ -20,7 +20,7 @@ import numpy as np
 
 from daemon.concepts import NUM_CONCEPTS
 from daemon.config import Settings
-from daemon.index.facts import FactsTable, WhenWhere, newest_first
+from daemon.index.facts import FactsTable, WhenWhere
 from daemon.index.matrix import MatrixSnapshot, TagMatrix
 from daemon.index.store import SparseTags
 from daemon.places import Gazetteer
@@ -162,17 +162,25 @@ class QueryEngine:
                 keep &= facts.mask(snapshot.photo_ids, plan.time.spec if plan.time else None,
                                    plan.place_filter)
         candidates = np.flatnonzero(keep)
-        if sort == "date" and facts is not None:
-            by_date = newest_first(snapshot.photo_ids[candidates], facts,
-                                   tie=combined[candidates])
-            row_of = dict(zip(snapshot.photo_ids[candidates].tolist(), candidates.tolist(),
-                              strict=True))
-            order = np.array([row_of[i] for i in by_date[:limit].tolist()], np.int64)
-        else:
-            order = candidates[np.argsort(-combined[candidates], kind="stable")][:limit]
+        order = candidates[self._order(plan, sort, facts, snapshot.photo_ids[candidates],
+                                       combined[candidates])][:limit]
         results = tuple(self._result(matrix, snapshot, facts, plan, row, float(combined[row]))
                         for row in order.tolist())
         return SearchResponse(plan, results, len(candidates), tuple(excluded), sort)
+
+    @staticmethod
+    def _order(plan: QueryPlan, sort: str, facts: FactsTable | None, photo_ids: np.ndarray,
+               scores: np.ndarray) -> np.ndarray:
+        """The candidates' order: best or newest first; for a time, the photos whose date
+        is only their file's (a copy's or a download's date, often) after those the camera
+        dated."""
+        keys = [-scores]  # np.lexsort: the last key sorts first
+        if facts is not None:
+            if sort == "date":
+                keys.append(facts.newest_first_key(photo_ids))
+            if plan.time is not None:
+                keys.append(facts.guessed_of(photo_ids))
+        return np.lexsort(keys)
 
     def _result(self, matrix: TagMatrix, snapshot: MatrixSnapshot, facts: FactsTable | None,
                 plan: QueryPlan, row: int, score: float) -> SearchResult:

@@ -113,3 +113,17 @@ def test_a_place_that_is_also_a_word_is_the_word_unless_the_library_was_there(
                                                         oryol)})
     plan = engine.understand("в Орле", TODAY, facts)
     assert plan.places and not plan.wanted
+
+
+def test_a_photo_dated_only_by_its_file_comes_after_those_the_camera_dated(
+        engine, gazetteer) -> None:
+    matrix, facts = _library(gazetteer, {
+        "camera.jpg": (TABBY, datetime(2023, 7, 1), PARIS),
+        "copied.jpg": (TABBY, datetime(2023, 7, 30), PARIS),
+    })
+    copied = facts.of(2)
+    assert copied is not None
+    facts.put(2, PhotoFacts(1, copied.taken, None, True))  # its file's date
+    found = engine.search("кошка летом 2023", matrix, facts=facts, today=TODAY)
+    assert [r.path for r in found.results] == ["camera.jpg", "copied.jpg"]
+    assert found.results[1].guessed
