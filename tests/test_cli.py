@@ -8,12 +8,14 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from badfiles import make_bad_corpus
 from conftest import COCO, clear_photo
 from index_damage import damage_all_but_header, fill_up, small_filesystem
+from photo_files import write_photo
 
 
 def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -65,6 +67,30 @@ def test_search_for_nothing_known(indexed) -> None:
     home, _, _ = indexed
     out = run(home, "search", "квазар").stdout
     assert "Ничего не найдено" in out and "не понято: квазар" in out
+
+
+def test_search_and_tags_show_when_where_and_with_what(tmp_path: Path) -> None:
+    photos = tmp_path / "Фото"
+    photos.mkdir()
+    write_photo(photos / "кот в Париже.jpg", source=clear_photo("cat"),
+                taken=datetime(2023, 7, 14, 18, 5), offset="+02:00", gps=(48.8566, 2.3522),
+                make="Apple", model="iPhone 12")
+    write_photo(photos / "кот в Москве.jpg", source=clear_photo("cat", 1),
+                taken=datetime(2024, 1, 5, 12, 0), gps=(55.7558, 37.6173))
+    home = tmp_path / "home"
+    run(home, "index", str(photos))
+    out = run(home, "search", "кошка летом 2023").stdout.splitlines()
+    assert out[0] == "Запрос: кошка; когда: лето 2023"
+    assert out[1].endswith("кот в Париже.jpg") and len(out) == 4
+    assert out[2].strip() == "14 июля 2023, 18:05 · Париж, Иль-де-Франс, Франция"
+    by_date = json.loads(run(home, "search", "кошка", "--sort", "date", "--json").stdout)
+    assert by_date["sort"] == "date"
+    assert [(Path(r["path"]).name, r["taken"]) for r in by_date["results"]] == [
+        ("кот в Москве.jpg", "2024-01-05T12:00:00"), ("кот в Париже.jpg", "2023-07-14T18:05:00")]
+    tags = run(home, "tags", str(photos / "кот в Париже.jpg")).stdout
+    assert " taken: 14 июля 2023, 18:05 (UTC+02:00)" in tags
+    assert " place: Париж, Иль-де-Франс, Франция" in tags
+    assert " gps: 48.85660, 2.35220" in tags and " camera: Apple iPhone 12" in tags
 
 
 def test_reindex_tags_nothing_new_and_follows_renames(indexed) -> None:

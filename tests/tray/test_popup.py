@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 import tkinter as tk
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from daemon_process import DaemonProcess
+from photo_files import write_photo
 
 from tray.popup import Actions, Popup
 
@@ -34,6 +36,8 @@ def indexed_daemon(tmp_path_factory: pytest.TempPathFactory):
     for category, names in CLEAR_PHOTOS.items():
         for index, name in enumerate(names):
             shutil.copy(COCO_IMAGES / name, photos / f"{category}_{index}.jpg")
+    write_photo(photos / "автобус в Сочи.jpg", source=COCO_IMAGES / CLEAR_PHOTOS["bus"][0],
+                taken=datetime(2024, 1, 20, 15, 0), gps=(43.5855, 39.7231))
     with DaemonProcess(base / "home") as daemon:
         daemon.start()
         daemon.call("folders.add", path=str(photos))
@@ -103,6 +107,20 @@ def test_hover_tells_why(window, indexed_daemon) -> None:
     assert popup._tooltip is not None
     label = popup._tooltip.winfo_children()[0]
     assert "пицца ← pizza" in label["text"]
+
+
+def test_each_thumbnail_shows_when_and_where_it_was_taken(window, indexed_daemon) -> None:
+    popup = _popup(window, indexed_daemon.socket, Recorder())
+    root = window[0]
+    popup.query.set("автобус в Сочи")
+    pump(root, lambda: popup.searches >= 1 and popup.cells)
+    assert [Path(r["path"]).name for r in popup.results] == ["автобус в Сочи.jpg"]
+    assert popup.cells[0]["text"] == "20.01.2024\nСочи"
+    popup.cells[0].event_generate("<Enter>", x=5, y=5)
+    root.update()
+    assert popup._tooltip is not None
+    tip = popup._tooltip.winfo_children()[0]["text"]
+    assert "20 января 2024, 15:00" in tip and "Сочи, Краснодарский край, Россия" in tip
 
 
 def test_nothing_found_says_what_was_understood(window, indexed_daemon) -> None:
