@@ -24,15 +24,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from daemon.config import Settings
+from daemon.index.facts import FactsTable
 from daemon.index.indexer import Indexer
 from daemon.index.matrix import TagMatrix, load_matrix
 from daemon.index.scan import ScanOptions
 from daemon.index.store import Store
+from daemon.places import Gazetteer
 from daemon.query.search import QueryEngine
 from daemon.query.seed import SeedMethod
 from daemon.query.text import Analyzer, load_word_vectors
 from daemon.query.vocab import load_vocabulary
 from daemon.signals import load_signals
+from daemon.signals.metadata import FactsReader
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,8 @@ def caption_relevant(query: dict, captions: dict[str, list[str]], min_captions: 
 
 def evaluate(matrix: TagMatrix, engine: QueryEngine, seed: SeedMethod, queries: list[dict],
              labels: dict[str, list[str]], captions: dict[str, list[str]] | None = None,
-             min_captions: int = 2, name: str = "") -> EvalReport:
+             min_captions: int = 2, name: str = "",
+             facts: FactsTable | None = None) -> EvalReport:
     """Label-judged queries rank every photo; caption-judged ones (with `words`) only the
     captioned photos, judged by `captions`."""
     names = [Path(p).name for p in matrix.paths]
@@ -205,7 +209,7 @@ def evaluate(matrix: TagMatrix, engine: QueryEngine, seed: SeedMethod, queries: 
         else:
             relevant = relevant_photos(query, alive_labels)
         kind = query.get("kind", "")
-        response = engine.search(query["q"], matrix, limit=None)
+        response = engine.search(query["q"], matrix, limit=None, facts=facts)
         ranking = [n for n in (Path(r.path).name for r in response.results) if n in ranked]
         ours.add(score_ranking(query["q"], ranking, relevant, kind))
         rows = seed.rank(query["q"], matrix)
@@ -231,10 +235,13 @@ def run_evals(photos: Path, labels_file: Path, queries_files: list[Path], settin
     with tempfile.TemporaryDirectory(prefix="smart-gallery-eval-") as tmp:
         index_file = db or Path(tmp) / "eval.sqlite3"
         taggers = load_signals(settings)
+        gazetteer = Gazetteer.load()
         with Store(index_file) as store:
-            Indexer(store, taggers, settings.batch_size).index_folder(
+            Indexer(store, taggers, settings.batch_size,
+                    facts=FactsReader(gazetteer)).index_folder(
                 photos.resolve(), ScanOptions(include_hidden=True))
             matrix = load_matrix(store, {t.model_id: t.concepts for t in taggers})
+            facts = FactsTable.load(store)
     if only is not None:
         keep = set(only.read_text(encoding="utf-8").split())
         kept = TagMatrix()
@@ -245,8 +252,10 @@ def run_evals(photos: Path, labels_file: Path, queries_files: list[Path], settin
     vocabulary = load_vocabulary()
     analyzer = Analyzer()
     vectors = load_word_vectors(settings.word_vectors, settings.fasttext_model)
-    engine = QueryEngine(vocabulary, analyzer, vectors)
+    # As the daemon reads queries: with the places, so that a place name that is also a
+    # word the queries use would show here.
+    engine = QueryEngine(vocabulary, analyzer, vectors, gazetteer)
     seed = SeedMethod(vocabulary, analyzer, vectors)
     return [evaluate(matrix, engine, seed, data["queries"], labels, captions,
-                     int(data.get("min_captions", 2)), path.name)
+                     int(data.get("min_captions", 2)), path.name, facts)
             for path, data in zip(queries_files, query_sets, strict=True)]
