@@ -125,11 +125,7 @@ class Indexer:
         started = time.perf_counter()
         plan = plan_scan(root, self.store, options or ScanOptions())
         retag = []
-        untagged = {path for model in self.models
-                    for path in self.store.untagged_under(str(root), model)}
-        if self.facts is not None:  # photos indexed before their facts were read
-            untagged.update(self.store.without_facts_under(str(root), self.facts.version))
-        for path in sorted(untagged):
+        for path in sorted(self.incomplete_under(str(root))):
             try:
                 stat = os.stat(path)
             except OSError:
@@ -140,6 +136,14 @@ class Indexer:
         report.known_broken = plan.known_broken
         report.seconds = time.perf_counter() - started
         return report
+
+    def incomplete_under(self, root: str) -> set[str]:
+        """Photos below root that a signal has not read yet (one added to an existing
+        index), or whose facts are missing or older than the reader."""
+        paths = {path for model in self.models for path in self.store.untagged_under(root, model)}
+        if self.facts is not None:
+            paths.update(self.store.without_facts_under(root, self.facts.version))
+        return paths
 
     def process(self, files: list[FileIdentity], gone: Iterable[str] = (),
                 progress: ProgressCallback | None = None, force: bool = False) -> IndexReport:

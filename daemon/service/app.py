@@ -450,9 +450,9 @@ class Gallery:
             files = [FileIdentity(p, i.size, i.mtime_ns)
                      for p, i in store.photos_under(root).items() if os.path.exists(p)]
             files += plan.to_check
-        # Photos a tagger has not seen yet (the detector, added to an existing index).
-        untagged = {p for model in indexer.models for p in store.untagged_under(root, model)}
-        retag = [self._identity(p) for p in sorted(untagged)]
+        # Photos a signal has not read yet (one added to an existing index), or without
+        # their facts: read again, without a model run for what they have.
+        retag = [self._identity(p) for p in sorted(indexer.incomplete_under(root))]
         files += [i for i in retag if i is not None]
         self._process(indexer, files, plan.gone, force=job.force)
         with self._state_lock:

@@ -3,6 +3,7 @@ searched over its socket («кошка летом 2023», «море в Турц
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -77,3 +78,24 @@ def test_the_daemon_joins_content_time_and_place(tmp_path: Path, library: Path) 
         assert "Франция" in tags["place"]
         no_exif = daemon.call("photo.tags", path=str(library / "без exif.jpg"))
         assert no_exif["taken_guessed"] and no_exif["place"] == ""
+
+
+def test_an_index_from_before_the_facts_gets_them_at_start_without_a_model_run(
+        tmp_path: Path, library: Path) -> None:
+    home = tmp_path / "home"
+    with DaemonProcess(home) as daemon:
+        daemon.start()
+        daemon.call("folders.add", path=str(library))
+        daemon.wait_idle()
+    index = home / "data" / "index.sqlite3"
+    with sqlite3.connect(index) as db:  # as an index written before this version kept facts
+        db.execute("DELETE FROM facts")
+        tagged_at = dict(db.execute("SELECT path, indexed_at FROM photos"))
+    with DaemonProcess(home) as daemon:
+        daemon.start()
+        daemon.wait_idle()
+        assert _names(daemon.call("search", query="Москва зимой")) == ["Москва январь.jpg"]
+    with sqlite3.connect(index) as db:
+        assert db.execute("SELECT count(*) FROM facts").fetchone()[0] == len(tagged_at)
+        # no photo was tagged again: a model run would have written it anew
+        assert dict(db.execute("SELECT path, indexed_at FROM photos")) == tagged_at
