@@ -190,6 +190,10 @@ def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path,
             for _, path, tags in store.iter_tags(model):
                 entry = photos.setdefault(path, {"path": path, "tags": []})
                 entry[key] = describe_tags(vocabulary, block.first, tags)
+        gazetteer = Gazetteer.load()
+        for path, facts in store.iter_facts_by_path():
+            if path in photos:
+                photos[path].update(describe_facts(facts, gazetteer))
     document = {"model": model_id(settings.model), **{name: model for name, model in
                                                       signal_models(settings).items()
                                                       if name != "classifier"},

@@ -91,6 +91,10 @@ def test_search_and_tags_show_when_where_and_with_what(tmp_path: Path) -> None:
     assert " taken: 14 июля 2023, 18:05 (UTC+02:00)" in tags
     assert " place: Париж, Иль-де-Франс, Франция" in tags
     assert " gps: 48.85660, 2.35220" in tags and " camera: Apple iPhone 12" in tags
+    exported = json.loads(run(home, "export-tags", "-").stdout)["photos"]
+    paris = next(p for p in exported if p["path"].endswith("кот в Париже.jpg"))
+    assert (paris["taken"], paris["utc_offset"], paris["place"], paris["camera"]) == (
+        "2023-07-14T18:05:00", "+02:00", "Париж, Иль-де-Франс, Франция", "Apple iPhone 12")
 
 
 def test_reindex_tags_nothing_new_and_follows_renames(indexed) -> None:

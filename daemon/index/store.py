@@ -460,6 +460,13 @@ class Store:
         for photo_id, *row in rows:
             yield photo_id, _facts_of_row(row)
 
+    def iter_facts_by_path(self) -> Iterator[tuple[str, PhotoFacts]]:
+        """(path, facts) of every photo that has them."""
+        rows = self._db.execute(f"SELECT p.path, {_FACTS_COLUMNS} FROM facts f JOIN photos p"
+                                " ON p.id = f.photo_id")
+        for path, *row in rows:
+            yield path, _facts_of_row(row)
+
     def without_facts_under(self, folder: str, version: int) -> list[str]:
         """Photos below folder with no facts, or facts an older reader made."""
         prefix = folder.rstrip("/") + "/"
