@@ -29,6 +29,9 @@ except ImportError:  # pragma: no cover - simplejpeg is a declared dependency
 
 # Larger than any camera (a 200 MP phone sensor) but refuses crafted bombs.
 MAX_PIXELS = 250_000_000
+# Pillow's own guard warns from 89 MP, which decode_bytes turns into an error: at its
+# default a 108 MP phone photo would be refused. Its guard is the process's; ours is this.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # Bytes read per file at most; a photo bigger than this is not a photo we can tag.
 MAX_FILE_BYTES = 512 * 1024 * 1024
 # The short side the taggers need (they resize to 256 then crop 224).

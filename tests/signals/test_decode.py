@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from conftest import clear_photo, coco_with
 from PIL import Image
 
 from daemon.signals import decode
-from daemon.signals.decode import DECODE_MIN_SIDE, DecodeError, decode_photo
+from daemon.signals.decode import DECODE_MIN_SIDE, DecodeError, decode_bytes, decode_photo
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +114,12 @@ def test_broken_files_raise_with_reason(corpus: tuple[Path, dict[str, bool]], na
 def test_vanished_file(tmp_path: Path) -> None:
     with pytest.raises(DecodeError, match="vanished"):
         decode_photo(tmp_path / "gone.jpg")
+
+
+def test_a_108_megapixel_phone_photo_decodes() -> None:
+    # 12000 x 9000: above Pillow's default bomb guard (89 MP), below our limit (250 MP).
+    buffer = io.BytesIO()
+    Image.new("RGB", (12000, 9000), (120, 80, 40)).save(buffer, format="JPEG", quality=50)
+    decoded = decode_bytes(buffer.getvalue())
+    assert (decoded.width, decoded.height) == (12000, 9000)
+    assert min(decoded.image.size) >= DECODE_MIN_SIDE
