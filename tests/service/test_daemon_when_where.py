@@ -12,6 +12,8 @@ from conftest import COCO_IMAGES, clear_photo
 from daemon_process import DaemonProcess
 from photo_files import write_photo
 
+from daemon.service.client import DaemonError
+
 ANTALYA = (36.8969, 30.7133)
 SOCHI = (43.5855, 39.7231)
 MOSCOW = (55.7558, 37.6173)
@@ -35,7 +37,7 @@ def library(tmp_path: Path) -> Path:
                 gps=ANTALYA)
     write_photo(folder / "море Сочи.jpg", source=SEA[1], taken=datetime(2024, 8, 3, 11, 0),
                 gps=SOCHI)
-    write_photo(folder / "Москва январь.jpg", source=clear_photo("bus"),
+    write_photo(folder / "Москва январь 🚌.heic", fmt="HEIC", source=clear_photo("bus"),
                 taken=datetime(2024, 1, 20, 15, 0), offset="+03:00", gps=MOSCOW)
     write_photo(folder / "Москва июль.jpg", source=clear_photo("pizza"),
                 taken=datetime(2024, 7, 20, 15, 0), gps=MOSCOW)
@@ -65,12 +67,15 @@ def test_the_daemon_joins_content_time_and_place(tmp_path: Path, library: Path) 
         assert "Турция" in sea["understood"]
 
         moscow = daemon.call("search", query="Москва зимой")
-        assert _names(moscow) == ["Москва январь.jpg"]
+        assert _names(moscow) == ["Москва январь 🚌.heic"]
         assert moscow["sort"] == "date"  # nothing but a time and a place: by date
 
         # a time alone lists that time's photos, newest first
         assert _names(daemon.call("search", query="в 2024 году")) == [
-            "море Сочи.jpg", "море Анталья.jpg", "Москва июль.jpg", "Москва январь.jpg"]
+            "море Сочи.jpg", "море Анталья.jpg", "Москва июль.jpg", "Москва январь 🚌.heic"]
+
+        with pytest.raises(DaemonError, match="sort must be one of"):
+            daemon.call("search", query="кошка", sort="size")
 
         tags = daemon.call("photo.tags", path=str(library / "кот летом 2023.jpg"))
         assert (tags["taken"], tags["utc_offset"], tags["camera"]) == (
@@ -94,7 +99,7 @@ def test_an_index_from_before_the_facts_gets_them_at_start_without_a_model_run(
     with DaemonProcess(home) as daemon:
         daemon.start()
         daemon.wait_idle()
-        assert _names(daemon.call("search", query="Москва зимой")) == ["Москва январь.jpg"]
+        assert _names(daemon.call("search", query="Москва зимой")) == ["Москва январь 🚌.heic"]
     with sqlite3.connect(index) as db:
         assert db.execute("SELECT count(*) FROM facts").fetchone()[0] == len(tagged_at)
         # no photo was tagged again: a model run would have written it anew
