@@ -85,10 +85,32 @@ class FactsTable:
 
     @classmethod
     def load(cls, store: Store) -> FactsTable:
+        """The facts of every photo of the index, read column-wise (100 000 photos in a
+        fraction of a second)."""
         table = cls()
-        for photo_id, facts in store.iter_facts():
-            table.put(photo_id, facts)
+        rows = store.facts_rows()
+        if not rows:
+            return table
+        ids, taken, guessed, city, region, country = zip(*rows, strict=True)
+        ids_array = np.array(ids, np.int64)
+        columns = _empty(max(1024, int(ids_array.max()) + 1))
+        columns.known[ids_array] = True
+        columns.taken[ids_array] = np.array(
+            [NO_TIME if t is None else t for t in taken], np.int64)
+        columns.guessed[ids_array] = np.array(guessed, bool)
+        columns.city[ids_array] = np.array(city, np.int64)
+        columns.region[ids_array] = table._interned(region, table._region_keys,
+                                                    table._region_index)
+        columns.country[ids_array] = table._interned(country, table._country_keys,
+                                                     table._country_index)
+        table._columns = columns
+        table._count = len(rows)
         return table
+
+    @classmethod
+    def _interned(cls, keys: Sequence[str], known: list[str], index: dict[str, int]
+                  ) -> np.ndarray:
+        return np.array([cls._intern(key, known, index) for key in keys], np.int32)
 
     def __len__(self) -> int:
         return self._count

@@ -460,6 +460,13 @@ class Store:
         for photo_id, *row in rows:
             yield photo_id, _facts_of_row(row)
 
+    def facts_rows(self) -> list[tuple[int, int | None, int, int, str, str]]:
+        """(photo id, taken, guessed, city, region, country) of every photo with facts: what
+        a search filters by, as plain tuples (no object per photo: a library's worth loads
+        at start)."""
+        return self._db.execute(
+            "SELECT photo_id, taken, guessed, city, region, country FROM facts").fetchall()
+
     def iter_facts_by_path(self) -> Iterator[tuple[str, PhotoFacts]]:
         """(path, facts) of every photo that has them."""
         rows = self._db.execute(f"SELECT p.path, {_FACTS_COLUMNS} FROM facts f JOIN photos p"

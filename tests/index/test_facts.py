@@ -102,3 +102,21 @@ def test_photos_without_facts_of_this_version_are_found_for_reading(tmp_path: Pa
         store.put_facts([("/p/a.jpg", _facts(None)),
                          ("/p/b.jpg", PhotoFacts(0, None, None, True))])  # an older reader
         assert sorted(store.without_facts_under("/p", version=1)) == ["/p/b.jpg", "/p/c.jpg"]
+
+
+def test_loading_the_index_gives_the_table_that_putting_each_photo_gives(tmp_path: Path) -> None:
+    kept = {"/p/a.jpg": _facts(datetime(2023, 7, 1, 9), 491422, "RU.38", "RU"),
+            "/p/b.jpg": _facts(None, guessed=True),
+            "/p/c.jpg": _facts(datetime(2020, 2, 29), 0, "", "TR")}
+    tags = SparseTags(np.array([1], np.uint16), np.array([0.9], np.float32))
+    with Store(tmp_path / "index.sqlite3") as store:
+        ids = {path: store.put_photo(FileIdentity(path, 1, 1), path, 1, 1, {"m": tags}, facts)
+               for path, facts in kept.items()}
+        loaded = FactsTable.load(store)
+    one_by_one = FactsTable()
+    for path, facts in kept.items():
+        one_by_one.put(ids[path], facts)
+    assert len(loaded) == 3
+    for photo_id in (*ids.values(), 99):
+        assert loaded.of(photo_id) == one_by_one.of(photo_id)
+    assert loaded.has_place(PlaceFilter(regions=frozenset({"RU.38"})))
