@@ -1,5 +1,7 @@
 """Take the README's screenshots of the popup: real results, nothing found, daemon down.
 
+The photos are copies of COCO photos with an EXIF date and place written into them (seeded:
+a date from 2019 to 2024 and one of a few cities), as a phone's photos would carry.
 Needs an X display (e.g. `Xvfb :99 &` then DISPLAY=:99) and the COCO photos in ../shared:
 
     DISPLAY=:99 python tools/screenshots.py
@@ -7,18 +9,20 @@ Needs an X display (e.g. `Xvfb :99 &` then DISPLAY=:99) and the COCO photos in .
 
 from __future__ import annotations
 
-import shutil
+import random
 import sys
 import tempfile
 import time
 import tkinter as tk
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from PIL import ImageGrab
+from PIL import Image, ImageGrab
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from daemon_process import DaemonProcess  # noqa: E402
+from photo_files import write_photo  # noqa: E402
 
 from tray.popup import Actions, Popup  # noqa: E402
 
@@ -27,6 +31,8 @@ SOURCES = ROOT.parent / "shared" / "data" / "coco" / "sources.csv"
 DOCS = ROOT / "docs"
 # Flickr licences that allow publishing a screenshot with credit: CC BY 2.0, CC BY-SA 2.0,
 # no known copyright restrictions, US government work. NC/ND photos stay out of the repo.
+CITIES = ((55.7558, 37.6173), (43.5855, 39.7231), (59.9343, 30.3351), (48.8566, 2.3522),
+          (36.8969, 30.7133), (41.7151, 44.8271))
 SHAREABLE = {"4": "CC BY 2.0", "5": "CC BY-SA 2.0", "7": "No known copyright restrictions",
              "8": "United States Government Work"}
 
@@ -71,8 +77,13 @@ def main() -> None:
         photos = base / "Фото"
         photos.mkdir()
         allowed = shareable_photos()
+        rng = random.Random(16)
         for name in allowed:
-            shutil.copy(COCO / name, photos / name)
+            with Image.open(COCO / name) as image:
+                size = image.size
+            write_photo(photos / name, source=COCO / name, size=size,
+                        taken=datetime(2019, 1, 1) + timedelta(hours=rng.randrange(52_000)),
+                        gps=rng.choice(CITIES))
         with DaemonProcess(base / "home") as daemon:
             daemon.start()
             daemon.call("folders.add", path=str(photos))
