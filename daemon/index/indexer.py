@@ -108,8 +108,10 @@ class Indexer:
         self._force = False
         # content hash -> tags read back from a damaged index (a rebuild reuses them)
         self.salvaged: Mapping[str, SalvagedPhoto] = salvaged or {}
-        self._known_hashes = {t.model_id: HashSet(store.hashes_tagged_by(t.model_id))
-                              for t in self.signals}
+        # A signal that keeps embeddings knows only the content it kept one for: photos
+        # tagged before it kept them are tagged again (by it alone).
+        self._known_hashes = {t.model_id: HashSet(store.hashes_tagged_by(
+            t.model_id, with_vector=_makes_vectors(t))) for t in self.signals}
 
     @property
     def model(self) -> str:
@@ -139,8 +141,12 @@ class Indexer:
 
     def incomplete_under(self, root: str) -> set[str]:
         """Photos below root that a signal has not read yet (one added to an existing
-        index), or whose facts are missing or older than the reader."""
+        index, or one that keeps embeddings now), or whose facts are missing or older than
+        the reader."""
         paths = {path for model in self.models for path in self.store.untagged_under(root, model)}
+        for signal in self.signals:
+            if _makes_vectors(signal):
+                paths.update(self.store.without_vectors_under(root, signal.model_id))
         if self.facts is not None:
             paths.update(self.store.without_facts_under(root, self.facts.version))
         return paths
@@ -422,3 +428,7 @@ class Indexer:
             if self.on_change:
                 self.on_change(old.id, path, None)
         paths.clear()
+
+
+def _makes_vectors(signal: Signal) -> bool:
+    return bool(getattr(signal, "makes_vectors", False))

@@ -354,7 +354,8 @@ def combine(parts: Iterable[tuple[int, SparseTags]]) -> SparseTags:
         return parts[0][1]
     classes = np.concatenate([tags.classes.astype(np.int32) + offset for offset, tags in parts])
     probs = np.concatenate([tags.probs for _, tags in parts]).astype(np.float32)
-    return SparseTags(classes.astype(np.uint16), probs)
+    vector = next((tags.vector for _, tags in parts if tags.vector is not None), None)
+    return SparseTags(classes.astype(np.uint16), probs, vector=vector)
 
 
 # --- loading and saving -------------------------------------------------------------------

@@ -105,6 +105,11 @@ MIGRATIONS: tuple[str, ...] = (
         camera TEXT NOT NULL
     );
     """,
+    # 5: the classifier's embedding of the photo, for «похожие» (daemon/index/vectors.py):
+    # int8, on the classifier's own principal directions (daemon/signals/classifier.py)
+    """
+    ALTER TABLE tags ADD COLUMN vector BLOB;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -151,18 +156,23 @@ class SparseTags:
     probs: np.ndarray  # float32
     # (len(classes), 4) float32: where in the photo each class was found (detector only)
     boxes: np.ndarray | None = None
+    # int8: the photo's embedding, for similar photos (the classifier only)
+    vector: np.ndarray | None = None
 
-    def to_blobs(self) -> tuple[bytes, bytes, bytes | None]:
+    def to_blobs(self) -> tuple[bytes, bytes, bytes | None, bytes | None]:
         boxes = None if self.boxes is None else self.boxes.astype(PROB_DTYPE).tobytes()
+        vector = None if self.vector is None else self.vector.astype(np.int8).tobytes()
         return (self.classes.astype(CLASS_DTYPE).tobytes(),
-                self.probs.astype(PROB_DTYPE).tobytes(), boxes)
+                self.probs.astype(PROB_DTYPE).tobytes(), boxes, vector)
 
     @classmethod
-    def from_blobs(cls, classes: bytes, probs: bytes, boxes: bytes | None = None) -> SparseTags:
+    def from_blobs(cls, classes: bytes, probs: bytes, boxes: bytes | None = None,
+                   vector: bytes | None = None) -> SparseTags:
         return cls(np.frombuffer(classes, CLASS_DTYPE).astype(np.uint16),
                    np.frombuffer(probs, PROB_DTYPE).astype(np.float32),
                    None if boxes is None else
-                   np.frombuffer(boxes, PROB_DTYPE).astype(np.float32).reshape(-1, 4))
+                   np.frombuffer(boxes, PROB_DTYPE).astype(np.float32).reshape(-1, 4),
+                   None if vector is None else np.frombuffer(vector, np.int8).copy())
 
 
 @dataclass(frozen=True)
@@ -340,7 +350,7 @@ class Store:
                 self._db.execute("DELETE FROM tags WHERE photo_id = ?", (photo_id,))
             for model, tags in tags_by_model.items():
                 self._db.execute("INSERT OR REPLACE INTO tags (photo_id, model, classes, probs,"
-                                 " boxes) VALUES (?,?,?,?,?)",
+                                 " boxes, vector) VALUES (?,?,?,?,?,?)",
                                  (photo_id, model, *tags.to_blobs()))
             if facts is not None:
                 self._db.execute(_PUT_FACTS + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -357,15 +367,16 @@ class Store:
                     " indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (identity.path, identity.size, identity.mtime_ns, content_hash, width,
                      height, time.time())).fetchone()[0]
-                self._db.execute("INSERT INTO tags (photo_id, model, classes, probs, boxes)"
-                                 " VALUES (?, ?, ?, ?, ?)", (photo_id, model, *tags.to_blobs()))
+                self._db.execute("INSERT INTO tags (photo_id, model, classes, probs, boxes,"
+                                 " vector) VALUES (?, ?, ?, ?, ?, ?)",
+                                 (photo_id, model, *tags.to_blobs()))
 
     def add_tags(self, model: str, tags_by_path: Iterable[tuple[str, SparseTags]]) -> None:
         """Add one model's tags to photos already in the index, in one transaction."""
         with self._db:
             self._db.executemany(
-                "INSERT OR REPLACE INTO tags (photo_id, model, classes, probs, boxes)"
-                " SELECT id, ?, ?, ?, ? FROM photos WHERE path = ?",
+                "INSERT OR REPLACE INTO tags (photo_id, model, classes, probs, boxes, vector)"
+                " SELECT id, ?, ?, ?, ?, ? FROM photos WHERE path = ?",
                 ((model, *tags.to_blobs(), path) for path, tags in tags_by_path))
 
     def move_photo(self, old_path: str, new: FileIdentity) -> None:
@@ -388,12 +399,13 @@ class Store:
                                           ((p,) for p in paths))
             return cursor.rowcount
 
-    def hashes_tagged_by(self, model: str) -> Iterator[str]:
-        """The content hashes this model has tagged, streamed (a million of them as Python
-        strings would stay in the process's memory)."""
+    def hashes_tagged_by(self, model: str, with_vector: bool = False) -> Iterator[str]:
+        """The content hashes this model has tagged (with_vector: and kept the embedding
+        of), streamed (a million of them as Python strings would stay in memory)."""
         rows = self._db.execute(
             "SELECT p.content_hash FROM photos p JOIN tags t ON t.photo_id = p.id"
-            " WHERE t.model = ?", (model,))
+            " WHERE t.model = ?" + (" AND t.vector IS NOT NULL" if with_vector else ""),
+            (model,))
         return (row[0] for row in rows)
 
     def count_photos(self) -> int:
@@ -415,9 +427,23 @@ class Store:
 
     def tags_of(self, path: str, model: str) -> SparseTags | None:
         row = self._db.execute(
-            "SELECT t.classes, t.probs, t.boxes FROM tags t JOIN photos p ON p.id = t.photo_id"
-            " WHERE p.path = ? AND t.model = ?", (path, model)).fetchone()
+            "SELECT t.classes, t.probs, t.boxes, t.vector FROM tags t JOIN photos p"
+            " ON p.id = t.photo_id WHERE p.path = ? AND t.model = ?", (path, model)).fetchone()
         return SparseTags.from_blobs(*row) if row else None
+
+    def vector_rows(self, model: str) -> list[tuple[int, bytes]]:
+        """(photo id, int8 vector) of every photo the model gave one."""
+        return self._db.execute("SELECT photo_id, vector FROM tags WHERE model = ? AND vector"
+                                " IS NOT NULL", (model,)).fetchall()
+
+    def without_vectors_under(self, folder: str, model: str) -> list[str]:
+        """Photos below folder that this model tagged before it kept embeddings."""
+        prefix = folder.rstrip("/") + "/"
+        rows = self._db.execute(
+            "SELECT p.path FROM photos p JOIN tags t ON t.photo_id = p.id WHERE p.path >= ?"
+            " AND p.path < ? AND t.model = ? AND t.vector IS NULL",
+            (prefix, prefix[:-1] + "0", model))
+        return [row[0] for row in rows]
 
     def tag_blobs(self, model: str) -> Iterator[tuple[int, bytes, bytes]]:
         """(photo id, classes, probs) of every photo the model tagged, by id: the raw blobs,

@@ -128,7 +128,7 @@ def test_an_index_of_schema_1_is_upgraded_and_keeps_its_tags(tmp_path: Path) -> 
     db = sqlite3.connect(path)
     db.executescript(MIGRATIONS[0])
     db.execute("INSERT INTO photos VALUES (1, '/p/кот.jpg', 10, 1, 'h', 64, 48, 0)")
-    classes, probs, _ = _tags((281, 0.75)).to_blobs()
+    classes, probs, *_ = _tags((281, 0.75)).to_blobs()
     db.execute("INSERT INTO tags VALUES (1, 'efficientnet-lite0', ?, ?)", (classes, probs))
     db.execute("PRAGMA user_version=1")
     db.commit()
