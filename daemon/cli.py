@@ -49,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
                              "a time or a place («июль 2023») is always by date")
     _add_common(search)
 
+    similar = sub.add_parser("similar", help="the photos most like a photo (by its embedding)")
+    similar.add_argument("photo", type=Path)
+    similar.add_argument("query", nargs="*",
+                         help="keep only the similar photos that match these words too")
+    similar.add_argument("-n", "--limit", type=int, default=20, help="results to show (20)")
+    similar.add_argument("--json", action="store_true", help="print JSON")
+    _add_common(similar)
+
     tags = sub.add_parser("tags", help="show a photo's tags in Russian and English")
     tags.add_argument("photo", type=Path)
     tags.add_argument("-n", "--limit", type=int, default=10)

@@ -109,6 +109,10 @@ def cmd_search(args: argparse.Namespace, settings: Settings, db: Path,
     if "daemon" in answer:
         print("note: the daemon is not running; searched the index on disk", file=sys.stderr)
     _print(f"Запрос: {answer['understood']}")
+    return _print_results(answer)
+
+
+def _print_results(answer: dict) -> int:
     if not answer["results"]:
         _print("Ничего не найдено.")
         return 0
@@ -135,6 +139,56 @@ def _search_on_disk(query: str, limit: int, settings: Settings, db: Path,
         facts = FactsTable.load(store)
     return build_query_engine(settings).search(query, matrix, limit=limit, facts=facts,
                                                sort=sort).to_json()
+
+
+def cmd_similar(args: argparse.Namespace, settings: Settings, db: Path,
+                paths: Paths) -> int:
+    path = str(args.photo.expanduser().resolve())
+    query = " ".join(args.query)
+    answer = None
+    if getattr(args, "db", None) is None:
+        try:
+            with Client(paths.socket) as client:
+                answer = client.call("similar", path=path, limit=args.limit, query=query)
+        except DaemonNotRunning:
+            answer = None
+    if answer is None:
+        answer = _similar_on_disk(path, query, args.limit, settings, db)
+        if answer is None:
+            return 1
+        answer["daemon"] = "not running: answered read-only from the index on disk"
+    if args.json:
+        from daemon.cli import print_json
+
+        print_json(answer)
+        return 0
+    if "daemon" in answer:
+        print("note: the daemon is not running; searched the index on disk", file=sys.stderr)
+    _print(f"Похожие на {Path(path).name}" + (f": {answer['understood']}" if query else ""))
+    return _print_results(answer)
+
+
+def _similar_on_disk(path: str, query: str, limit: int, settings: Settings,
+                     db: Path) -> dict[str, object] | None:
+    from daemon.index.facts import FactsTable
+    from daemon.index.vectors import VectorTable
+    from daemon.query.search import build_query_engine
+
+    with Store(db, readonly=True) as store:
+        photo = store.photo_by_path(path)
+        if photo is None:
+            print(f"error: {path} is not in the index", file=sys.stderr)
+            return None
+        matrix = load_matrix(store, signal_sources(settings), matrix_file_for(db))
+        facts = FactsTable.load(store)
+        vectors = VectorTable.load(store, model_id(settings.model))
+    if not vectors.has(photo.id):
+        print(f"error: {path} has no embedding yet: index its folder again",
+              file=sys.stderr)
+        return None
+    response = build_query_engine(settings).similar(photo.id, matrix, vectors, query,
+                                                    limit=limit, facts=facts)
+    return {**response.to_json(), "similar_to": path}
 
 
 def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,

@@ -63,6 +63,19 @@ def test_search_ranks_and_explains(indexed) -> None:
     assert "pizza_0.jpg" in text and "пицца ← pizza" in text
 
 
+def test_similar_lists_the_photos_most_like_one(indexed) -> None:
+    home, photos, _ = indexed
+    out = run(home, "similar", str(photos / "cat_0.jpg"), "-n", "3").stdout.splitlines()
+    assert out[0] == "Похожие на cat_0.jpg"
+    assert "похоже: " in "\n".join(out) and "cat_0.jpg" not in "\n".join(out[1:])
+    only_cats = json.loads(run(home, "similar", str(photos / "cat_0.jpg"), "кошка",
+                               "--json").stdout)
+    assert only_cats["results"] and all("кошка" in " ".join(r["why"])
+                                        for r in only_cats["results"])
+    missing = run(home, "similar", str(photos / "нет.jpg"), check=False)
+    assert missing.returncode == 1 and "not in the index" in missing.stderr
+
+
 def test_search_for_nothing_known(indexed) -> None:
     home, _, _ = indexed
     out = run(home, "search", "квазар").stdout

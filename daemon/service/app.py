@@ -41,6 +41,7 @@ from daemon.index.store import (
     Store,
     StoreError,
 )
+from daemon.index.vectors import VectorTable
 from daemon.places import Gazetteer
 from daemon.query.format import describe_facts
 from daemon.query.search import SORTS, QueryEngine, build_query_engine
@@ -104,6 +105,7 @@ class Gallery:
         self.options = ScanOptions(settings.excludes, settings.index_hidden)
         self.matrix = TagMatrix()
         self.facts = FactsTable()  # when and where each photo was taken, beside the matrix
+        self.vectors = VectorTable()  # each photo's embedding, for «похожие»
         self._facts_reader: FactsReader | None = None
         self._jobs: queue.Queue[object] = queue.Queue()
         self._changes = ChangeQueue()
@@ -226,6 +228,7 @@ class Gallery:
                 started = time.monotonic()
                 self.matrix = load_matrix(store, self.sources, matrix_file_for(index))
                 self.facts = FactsTable.load(store)
+                self.vectors = VectorTable.load(store, self.model)
                 log.info("read %d photos from %s in %.1f s", len(self.matrix), index,
                          time.monotonic() - started)
             with self._state_lock:
@@ -281,6 +284,7 @@ class Gallery:
                     self.matrix = load_matrix(store, self.sources,
                                               matrix_file_for(self.paths.index_db))
                     self.facts = FactsTable.load(store)
+                    self.vectors = VectorTable.load(store, self.model)
                 return True
             except (StoreError, sqlite3.DatabaseError):
                 continue
@@ -308,6 +312,7 @@ class Gallery:
             self._failed = 0
         self.matrix = TagMatrix()  # searches answer what is rebuilt so far
         self.facts = FactsTable()
+        self.vectors = VectorTable()
         self._loading = False
         for root in self.settings.folders:
             self._jobs.put(_Reconcile(root, force=False))
@@ -512,7 +517,10 @@ class Gallery:
         if tags is None:
             self.matrix.remove(photo_id)
             self.facts.remove(photo_id)
+            self.vectors.remove(photo_id)
         else:
+            if tags.vector is not None:
+                self.vectors.put(photo_id, tags.vector)
             self.matrix.put(photo_id, path, tags)
 
     def facts_changed(self, photo_id: int, facts: PhotoFacts) -> None:
@@ -576,6 +584,24 @@ class Gallery:
         assert self._engine is not None
         return self._engine.search(query, self.matrix, limit=limit, facts=self.facts,
                                    sort=sort).to_json()
+
+    def similar(self, path: str, limit: int = 50, query: str = "") -> dict[str, object]:
+        """The photos most like this one (and matching the query, when one is given)."""
+        target = self._folder_argument(path)
+        if not isinstance(limit, int) or not 1 <= limit <= 10_000:
+            raise RequestError("limit must be an integer from 1 to 10000")
+        if not isinstance(query, str):
+            raise RequestError("query must be a string")
+        photo = self._read(lambda store: store.photo_by_path(target))
+        if photo is None:
+            raise RequestError(f"{target} is not in the index")
+        assert self._engine is not None
+        try:
+            response = self._engine.similar(photo.id, self.matrix, self.vectors, query,
+                                            limit=limit, facts=self.facts)
+        except KeyError:
+            raise RequestError(f"{target} has no embedding yet: it is being tagged") from None
+        return {**response.to_json(), "similar_to": target}
 
     def status(self) -> dict[str, object]:
         with self._state_lock:

@@ -21,6 +21,7 @@ STATUS_SECONDS = 5.0
 def methods_of(gallery: Gallery) -> Methods:
     return Methods({
         "search": gallery.search,
+        "similar": gallery.similar,
         "status": gallery.status,
         "folders.list": gallery.folders_list,
         "folders.add": gallery.folders_add,

@@ -331,3 +331,16 @@ def _start_and_load(daemon: DaemonProcess) -> None:
     daemon.start()
     daemon.wait_until(lambda: daemon.call("status")["index_state"] != "loading", 60,
                       "the index was not read")
+
+
+def test_similar_photos_over_the_socket(daemon, photo_dir) -> None:
+    daemon.call("folders.add", path=str(photo_dir))
+    daemon.wait_idle()
+    answer = daemon.call("similar", path=str(photo_dir / "cat_0.jpg"), limit=3)
+    assert answer["similar_to"] == str(photo_dir / "cat_0.jpg")
+    assert Path(answer["results"][0]["path"]).name == "cat_1.jpg"
+    assert answer["results"][0]["why"][0].startswith("похоже: ")
+    cats = daemon.call("similar", path=str(photo_dir / "cat_0.jpg"), query="кошка")
+    assert [Path(r["path"]).name for r in cats["results"]] == ["cat_1.jpg"]
+    with pytest.raises(DaemonError, match="not in the index"):
+        daemon.call("similar", path=str(photo_dir / "нет такого.jpg"))
