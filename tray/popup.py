@@ -2,8 +2,9 @@
 
 Type and results appear (debounced); a grid of thumbnails, each with the date and the place
 it was taken (its score where neither is known), why it matched on hover; Enter or
-double-click opens the photo in the system viewer, a right click offers «Показать в папке»;
-arrows move through the results; Esc closes. Clear states for nothing found, a daemon that
+double-click opens the photo in the system viewer, a right click offers «Показать в папке»
+and «Похожие» (also Ctrl+Enter: the photos most like the selected one); arrows move
+through the results; Esc closes. Clear states for nothing found, a daemon that
 is not running (with a button to start it) and an index still being built. Tk is used only
 from the main thread; searches and thumbnails run in threads that hand their results over
 through a queue.
@@ -135,8 +136,12 @@ class Popup:
         self.menu = tk.Menu(self.root, tearoff=False)
         self.menu.add_command(label="Открыть", command=lambda: self.open_selected())
         self.menu.add_command(label="Показать в папке", command=lambda: self.reveal_selected())
+        self.menu.add_command(label="Похожие (Ctrl+Enter)",
+                              command=lambda: self.similar_selected())
         self.query.trace_add("write", lambda *_: self._typed())
+        # Ctrl+Enter whatever the keyboard layout (a letter would be another in Russian)
         for key, handler in (("<Return>", self._enter), ("<Escape>", self._close),
+                             ("<Control-Return>", self._similar_key),
                              ("<Left>", lambda e: self.move(-1)),
                              ("<Right>", lambda e: self.move(1)),
                              ("<Up>", lambda e: self.move(-COLUMNS)),
@@ -179,6 +184,30 @@ class Popup:
                 self._inbox.put(("error", (generation, str(exc))))
 
         threading.Thread(target=work, daemon=True).start()
+
+    def similar_selected(self) -> None:
+        """Show the photos most like the selected one."""
+        if not self.results:
+            return
+        path = self.results[self.selected]["path"]
+        self._pending_search = None
+        self._generation += 1
+        generation = self._generation
+
+        def work() -> None:
+            try:
+                answer = self._call("similar", path=path, limit=MAX_RESULTS)
+                self._inbox.put(("answer", (generation, answer)))
+            except DaemonNotRunning:
+                self._inbox.put(("down", generation))
+            except DaemonError as exc:
+                self._inbox.put(("error", (generation, str(exc))))
+
+        threading.Thread(target=work, daemon=True).start()
+
+    def _similar_key(self, _event: object = None) -> str:
+        self.similar_selected()
+        return "break"  # not also Enter's «open»
 
     def refresh_status(self) -> None:
         def work() -> None:
@@ -250,7 +279,11 @@ class Popup:
         self.searches += 1
         results = answer["results"]
         understood = answer.get("understood", "")
-        if results:
+        if answer.get("similar_to"):
+            name = Path(answer["similar_to"]).name
+            self._set_status(f"Похожие на «{name}»: {answer['total']}" if results
+                             else f"Похожих на «{name}» не нашлось")
+        elif results:
             more = answer["total"] - len(results)
             self._set_status(f"Найдено: {answer['total']}" + (f" (показаны первые "
                              f"{len(results)})" if more > 0 else "") + f" · понято: {understood}")

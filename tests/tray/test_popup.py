@@ -123,6 +123,23 @@ def test_each_thumbnail_shows_when_and_where_it_was_taken(window, indexed_daemon
     assert "20 января 2024, 15:00" in tip and "Сочи, Краснодарский край, Россия" in tip
 
 
+def test_ctrl_enter_and_the_menu_show_photos_like_the_selected_one(window, indexed_daemon) -> None:
+    popup = _popup(window, indexed_daemon.socket, Recorder())
+    root = window[0]
+    popup.query.set("котик")
+    pump(root, lambda: popup.searches >= 1 and popup.cells)
+    first = Path(popup.results[0]["path"]).name
+    popup.entry.event_generate("<Control-Return>")
+    pump(root, lambda: popup.searches >= 2)
+    assert popup.status["text"].startswith(f"Похожие на «{first}»")
+    names = [Path(r["path"]).name for r in popup.results]
+    assert first not in names and names[0].startswith("cat_")
+    popup.select(0)
+    popup.menu.invoke(2)  # «Похожие» on the selected photo
+    pump(root, lambda: popup.searches >= 3)
+    assert popup.status["text"].startswith(f"Похожие на «{names[0]}»")
+
+
 def test_nothing_found_says_what_was_understood(window, indexed_daemon) -> None:
     popup = _popup(window, indexed_daemon.socket, Recorder())
     popup.query.set("квазар")
