@@ -57,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     similar.add_argument("--json", action="store_true", help="print JSON")
     _add_common(similar)
 
+    duplicates = sub.add_parser(
+        "duplicates", help="list copies: the same file, or the same photo resized, re-encoded, "
+                           "cropped or shot again (nothing is deleted)")
+    duplicates.add_argument("photo", type=Path, nargs="?",
+                            help="only the copies of this photo")
+    duplicates.add_argument("--json", action="store_true", help="print JSON")
+    _add_common(duplicates)
+
     tags = sub.add_parser("tags", help="show a photo's tags in Russian and English")
     tags.add_argument("photo", type=Path)
     tags.add_argument("-n", "--limit", type=int, default=10)

@@ -191,6 +191,67 @@ def _similar_on_disk(path: str, query: str, limit: int, settings: Settings,
     return {**response.to_json(), "similar_to": path}
 
 
+def cmd_duplicates(args: argparse.Namespace, settings: Settings, db: Path,
+                   paths: Paths) -> int:
+    path = None if args.photo is None else str(args.photo.expanduser().resolve())
+    answer = None
+    if getattr(args, "db", None) is None:
+        try:
+            with Client(paths.socket) as client:
+                answer = client.call("duplicates", **({"path": path} if path else {}))
+        except DaemonNotRunning:
+            answer = None
+    if answer is None:
+        answer = _duplicates_on_disk(path, settings, db)
+        if answer is None:
+            return 1
+    if args.json:
+        from daemon.cli import print_json
+
+        print_json(answer)
+        return 0
+    groups = answer["groups"]
+    if not groups:
+        _print("Копий не найдено." if path is None else f"Копий {Path(path).name} нет.")
+        return 0
+    spare = sum(g["spare_bytes"] for g in groups)
+    _print(f"Групп копий: {len(groups)}; копии занимают {spare / 1e6:.1f} МБ "
+           "(ничего не удалено)")
+    for number, group in enumerate(groups, start=1):
+        kind = "один и тот же файл" if group["kind"] == "exact" else "одна фотография"
+        _print(f"{number:3d}. {kind}, {len(group['photos'])} шт., "
+               f"{group['spare_bytes'] / 1e6:.1f} МБ сверх одной")
+        for photo in group["photos"]:
+            taken = format_taken(photo.get("taken"), photo.get("taken_guessed", False),
+                                 with_time=False)
+            _print(f"       {photo['size'] / 1e6:6.2f} МБ  {photo['path']}"
+                   + (f"  ({taken})" if taken else ""))
+    return 0
+
+
+def _duplicates_on_disk(path: str | None, settings: Settings, db: Path
+                        ) -> dict[str, object] | None:
+    from daemon.index.facts import FactsTable
+    from daemon.index.vectors import VectorTable
+    from daemon.query.duplicates import find_duplicates, group_json, library_files
+
+    with Store(db, readonly=True) as store:
+        files, hashes = library_files(store)
+        vectors = VectorTable.load(store, model_id(settings.model))
+        facts = FactsTable.load(store)
+    of = None
+    if path is not None:
+        of = next((f.photo_id for f in files if f.path == path), None)
+        if of is None:
+            print(f"error: {path} is not in the index", file=sys.stderr)
+            return None
+    gazetteer = Gazetteer.load()
+    groups = find_duplicates(files, vectors, hashes, of)
+    return {"groups": [group_json(g, facts, lambda k: gazetteer.label(
+        k.city_id, k.region_key, k.country_code)) for g in groups], "photos": len(files),
+        "daemon": "not running: answered read-only from the index on disk"}
+
+
 def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
                 paths: Paths) -> int:
     from daemon.query.vocab import load_vocabulary

@@ -76,6 +76,22 @@ def test_similar_lists_the_photos_most_like_one(indexed) -> None:
     assert missing.returncode == 1 and "not in the index" in missing.stderr
 
 
+def test_duplicates_lists_the_byte_copy_and_deletes_nothing(indexed) -> None:
+    home, photos, _ = indexed
+    copy = photos / "сломанные" / "кошка на диване 🐱.jpg"  # a byte copy of cat_0.jpg
+    answer = json.loads(run(home, "duplicates", "--json").stdout)
+    group = next(g for g in answer["groups"]
+                 if str(photos / "cat_0.jpg") in {p["path"] for p in g["photos"]})
+    # with it, the same cat made over in other formats (grey, CMYK, 16-bit… in сломанные/)
+    assert str(copy) in {p["path"] for p in group["photos"]} and group["kind"] == "near"
+    sizes = [p["size"] for p in group["photos"]]
+    assert sizes == sorted(sizes, reverse=True) and group["spare_bytes"] == sum(sizes[1:])
+    assert all(Path(p["path"]).exists() for p in group["photos"])  # nothing deleted
+    text = run(home, "duplicates", str(photos / "cat_0.jpg")).stdout
+    assert text.startswith("Групп копий: 1") and "кошка на диване 🐱.jpg" in text
+    assert "Копий bus_0.jpg нет." in run(home, "duplicates", str(photos / "bus_0.jpg")).stdout
+
+
 def test_search_for_nothing_known(indexed) -> None:
     home, _, _ = indexed
     out = run(home, "search", "квазар").stdout

@@ -431,6 +431,10 @@ class Store:
             " ON p.id = t.photo_id WHERE p.path = ? AND t.model = ?", (path, model)).fetchone()
         return SparseTags.from_blobs(*row) if row else None
 
+    def photo_files(self) -> list[tuple[int, str, int, str]]:
+        """(id, path, size, content hash) of every photo."""
+        return self._db.execute("SELECT id, path, size, content_hash FROM photos").fetchall()
+
     def vector_rows(self, model: str) -> list[tuple[int, bytes]]:
         """(photo id, int8 vector) of every photo the model gave one."""
         return self._db.execute("SELECT photo_id, vector FROM tags WHERE model = ? AND vector"

@@ -90,6 +90,23 @@ class VectorTable:
         rows = self._rows
         return 0 <= photo_id < len(rows.known) and bool(rows.known[photo_id])
 
+    def units(self, photo_ids: np.ndarray) -> np.ndarray:
+        """The embeddings of these photos as float unit vectors (zeros where none)."""
+        rows = self._rows
+        ids = np.asarray(photo_ids, np.int64)
+        norms = rows.norms[ids]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            units = rows.vectors[ids].astype(np.float32) / norms[:, None]
+        units[norms == 0] = 0.0
+        return units
+
+    def unit(self, photo_id: int) -> np.ndarray:
+        """The photo's embedding as a float unit vector."""
+        rows = self._rows
+        if not self.has(photo_id) or rows.norms[photo_id] == 0:
+            return np.zeros(self.dim, np.float32)
+        return rows.vectors[photo_id].astype(np.float32) / rows.norms[photo_id]
+
     def similarity_to(self, photo_id: int) -> np.ndarray:
         """The cosine of every photo id's embedding with this photo's (NaN where a photo
         has none, the photo itself included)."""

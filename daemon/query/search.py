@@ -198,7 +198,12 @@ class QueryEngine:
             _, matching, excluded = self._matches(plan, snapshot, facts, MIN_SCORE)
             keep &= matching
         candidates = np.flatnonzero(keep)
-        order = candidates[np.argsort(-scores[candidates], kind="stable")][:limit]
+        if limit is not None and len(candidates) > limit:  # the best few, not a full sort
+            candidates_best = np.argpartition(-scores[candidates], limit - 1)[:limit]
+            best = candidates[candidates_best]
+        else:
+            best = candidates
+        order = best[np.argsort(-scores[best], kind="stable")]
         results = tuple(self._similar_result(matrix, snapshot, facts, plan, row,
                                              float(scores[row])) for row in order.tolist())
         return SearchResponse(plan, results, len(candidates), tuple(excluded))

@@ -43,6 +43,7 @@ from daemon.index.store import (
 )
 from daemon.index.vectors import VectorTable
 from daemon.places import Gazetteer
+from daemon.query.duplicates import find_duplicates, group_json, library_files
 from daemon.query.format import describe_facts
 from daemon.query.search import SORTS, QueryEngine, build_query_engine
 from daemon.query.vocab import describe_tags
@@ -602,6 +603,21 @@ class Gallery:
         except KeyError:
             raise RequestError(f"{target} has no embedding yet: it is being tagged") from None
         return {**response.to_json(), "similar_to": target}
+
+    def duplicates(self, path: str | None = None) -> dict[str, object]:
+        """Groups of copies, most spare space first; with a path, only that photo's group.
+        Nothing is deleted."""
+        target = None if path is None else self._folder_argument(path)
+        files, hashes = self._read(library_files)
+        of = None
+        if target is not None:
+            of = next((f.photo_id for f in files if f.path == target), None)
+            if of is None:
+                raise RequestError(f"{target} is not in the index")
+        assert self._engine is not None
+        groups = find_duplicates(files, self.vectors, hashes, of)
+        return {"groups": [group_json(g, self.facts, self._engine.place_label)
+                           for g in groups], "photos": len(files)}
 
     def status(self) -> dict[str, object]:
         with self._state_lock:

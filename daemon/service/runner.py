@@ -22,6 +22,7 @@ def methods_of(gallery: Gallery) -> Methods:
     return Methods({
         "search": gallery.search,
         "similar": gallery.similar,
+        "duplicates": gallery.duplicates,
         "status": gallery.status,
         "folders.list": gallery.folders_list,
         "folders.add": gallery.folders_add,

@@ -333,7 +333,7 @@ def _start_and_load(daemon: DaemonProcess) -> None:
                       "the index was not read")
 
 
-def test_similar_photos_over_the_socket(daemon, photo_dir) -> None:
+def test_similar_photos_and_copies_over_the_socket(daemon, photo_dir) -> None:
     daemon.call("folders.add", path=str(photo_dir))
     daemon.wait_idle()
     answer = daemon.call("similar", path=str(photo_dir / "cat_0.jpg"), limit=3)
@@ -344,3 +344,10 @@ def test_similar_photos_over_the_socket(daemon, photo_dir) -> None:
     assert [Path(r["path"]).name for r in cats["results"]] == ["cat_1.jpg"]
     with pytest.raises(DaemonError, match="not in the index"):
         daemon.call("similar", path=str(photo_dir / "нет такого.jpg"))
+
+    shutil.copy(photo_dir / "dog_0.jpg", photo_dir / "копия собаки.jpg")
+    daemon.wait_until(lambda: daemon.call("duplicates")["groups"], 30)
+    groups = daemon.call("duplicates", path=str(photo_dir / "dog_0.jpg"))["groups"]
+    assert [sorted(Path(p["path"]).name for p in g["photos"]) for g in groups] == [
+        ["dog_0.jpg", "копия собаки.jpg"]]
+    assert groups[0]["kind"] == "exact" and groups[0]["photos"][0]["why"] == ["тот же файл"]

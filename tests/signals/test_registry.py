@@ -6,7 +6,7 @@ from daemon.signals import signal_models, signal_sources, signal_specs
 
 def test_signals_run_in_order_and_share_no_concept() -> None:
     specs = signal_specs()
-    assert [s.name for s in specs] == ["classifier", "detector", "colours"]
+    assert [s.name for s in specs] == ["classifier", "detector", "colours", "fingerprint"]
     for i, spec in enumerate(specs):
         for other in specs[i + 1:]:
             assert not spec.concepts.overlaps(other.concepts)
