@@ -2,10 +2,11 @@
 
     python bench/index_speed.py [--photos 300] [--runs 3] [--model efficientnet-lite0]
                                 [--detector-size 384 | --no-detector] [--no-colours]
+                                [--no-fingerprint]
 
 Targets on a 2-core machine: >= 40 photos/s with the ImageNet tagger alone (issue 2),
->= 30 photos/s with the ImageNet tagger, the COCO detector and the colours (issues 6 and
-13, the default).
+>= 30 photos/s with the ImageNet tagger (and its embedding), the COCO detector, the colours
+and the fingerprint (issues 6, 13 and 16, the default).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from daemon.signals import Signal
 from daemon.signals.classifier import load_tagger
 from daemon.signals.colours import Colours
 from daemon.signals.detector import DEFAULT_SIZE, Detector
+from daemon.signals.fingerprint import Fingerprint
 
 
 def main() -> None:
@@ -38,6 +40,8 @@ def main() -> None:
     parser.add_argument("--detector-size", type=int, default=DEFAULT_SIZE)
     parser.add_argument("--no-detector", action="store_true", help="the ImageNet tagger alone")
     parser.add_argument("--no-colours", action="store_true", help="without the colour signal")
+    parser.add_argument("--no-fingerprint", action="store_true",
+                        help="without the fingerprint (perceptual hash)")
     parser.add_argument("--runs", type=int, default=3, help="index the photos this many times")
     args = parser.parse_args()
 
@@ -48,6 +52,8 @@ def main() -> None:
         taggers.append(Detector(args.detector_size, threads=args.threads))
     if not args.no_colours:
         taggers.append(Colours(None if args.no_detector else taggers[-1].model_id))
+    if not args.no_fingerprint:
+        taggers.append(Fingerprint())
     rates = []
     for _ in range(args.runs):  # each run into a fresh index: every photo is tagged
         with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.sqlite3") as store:
