@@ -90,6 +90,9 @@ class Settings:
     detector: bool = True
     # input side in pixels, a multiple of 32 (see daemon/signals/detector.py)
     detector_size: int = 384
+    # Read the text in photos (screenshots, documents, signs) with Tesseract, where it is
+    # installed: a later pass, after the models have made every photo searchable.
+    text: bool = True
     # How often the daemon looks at offline folders and folders it could not watch.
     rescan_seconds: float = 30.0
     # How soon indexing tries again after a full disk or a read-only index (it backs off
@@ -231,7 +234,7 @@ class SettingsError(Exception):
 _CHOICES: dict[str, tuple[str, ...]] = {"model": tuple(MODEL_IDS),
                                         "word_vectors": ("navec", "fasttext")}
 _POSITIVE_INTS = ("threads", "batch_size", "detector_size")
-_BOOLS = ("index_hidden", "detector")
+_BOOLS = ("index_hidden", "detector", "text")
 _STRINGS = ("model_weights", "fasttext_model")
 _STRING_LISTS = ("folders", "excludes")
 

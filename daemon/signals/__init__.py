@@ -57,6 +57,9 @@ class SignalSpec:
     # The id of its rows under these settings, or None when the settings turn it off.
     model_id: Callable[[Settings], str | None]
     build: Callable[[Settings, Path | None], Signal]  # (settings, cache dir)
+    # Runs in the later pass (daemon/index/later_pass.py), once the first pass has made
+    # every photo searchable: slow signals that read few photos (the text in them).
+    later: bool = False
 
 
 def signal_specs() -> list[SignalSpec]:
@@ -100,8 +103,14 @@ def signal_models(settings: Settings) -> dict[str, str]:
 
 
 def load_signals(settings: Settings, cache_dir: Path | None = None) -> list[Signal]:
-    """The signals the settings ask for, built, in the order they run (the classifier
-    first)."""
+    """The first pass's signals the settings ask for, built, in the order they run (the
+    classifier first)."""
     return [spec.build(settings, cache_dir) for spec in signal_specs()
-            if spec.model_id(settings) is not None]
+            if spec.model_id(settings) is not None and not spec.later]
+
+
+def later_specs(settings: Settings) -> list[SignalSpec]:
+    """The later pass's signals the settings ask for (built by the pass, which may find
+    that one cannot run here: Tesseract missing)."""
+    return [spec for spec in signal_specs() if spec.later and spec.model_id(settings)]
 

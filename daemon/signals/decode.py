@@ -48,6 +48,7 @@ class DecodedPhoto:
     width: int  # the photo's full size, upright
     height: int
     content_hash: str
+    file_format: str = ""  # Pillow's name of the file's format: "JPEG", "PNG", "HEIF"…
 
 
 def hash_bytes(data: bytes) -> str:
@@ -80,8 +81,10 @@ def decode_photo(path: Path) -> DecodedPhoto:
     return decode_bytes(data)
 
 
-def decode_bytes(data: bytes, content_hash: str | None = None) -> DecodedPhoto:
-    """Decode a file's bytes; content_hash: hash_bytes(data) where the caller has it."""
+def decode_bytes(data: bytes, content_hash: str | None = None,
+                 min_side: int = DECODE_MIN_SIDE) -> DecodedPhoto:
+    """Decode a file's bytes; content_hash: hash_bytes(data) where the caller has it;
+    min_side: the short side wanted, at least (the text pass reads at a larger size)."""
     content_hash = content_hash or hash_bytes(data)
     with warnings.catch_warnings():
         # Pillow warns, then errors, on huge images; we want the error, with our limit.
@@ -96,7 +99,7 @@ def decode_bytes(data: bytes, content_hash: str | None = None) -> DecodedPhoto:
                 raise DecodeError(f"image too large ({width}x{height} pixels)")
             if image.format == "JPEG":
                 # DCT scaling: decode at 1/2..1/8 size, far faster than full decode.
-                image.draft("RGB", _draft_size(width, height))
+                image.draft("RGB", _draft_size(width, height, min_side))
                 rgb = _decode_jpeg_fast(data, image)
             if rgb is None:
                 image.seek(0)  # first frame of animated GIF/WebP/APNG
@@ -114,7 +117,8 @@ def decode_bytes(data: bytes, content_hash: str | None = None) -> DecodedPhoto:
             raise DecodeError(_reason(exc)) from exc
     if _exif_swaps_sides(image):
         width, height = height, width
-    return DecodedPhoto(image=rgb, width=width, height=height, content_hash=content_hash)
+    return DecodedPhoto(image=rgb, width=width, height=height, content_hash=content_hash,
+                        file_format=image.format or "")
 
 
 def _decode_jpeg_fast(data: bytes, image: Image.Image) -> Image.Image | None:
@@ -151,9 +155,9 @@ def _orientation(image: Image.Image) -> int:
         return 1
 
 
-def _draft_size(width: int, height: int) -> tuple[int, int]:
-    # Ask for a size whose short side stays >= DECODE_MIN_SIDE after scaling.
-    scale = DECODE_MIN_SIDE / min(width, height)
+def _draft_size(width: int, height: int, min_side: int) -> tuple[int, int]:
+    # Ask for a size whose short side stays >= min_side after scaling.
+    scale = min_side / min(width, height)
     return max(1, int(width * scale) + 1), max(1, int(height * scale) + 1)
 
 
