@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from daemon.concepts import ConceptBlock
 from daemon.index.hash_set import HashSet
 from daemon.index.matrix import combine
 from daemon.index.salvage import SalvagedPhoto
@@ -93,8 +94,12 @@ class Indexer:
                  gate: Callable[[], bool] | None = None,
                  salvaged: Mapping[str, SalvagedPhoto] | None = None,
                  facts: FactsReader | None = None,
-                 on_facts: FactsCallback | None = None) -> None:
-        """facts: reads each photo's date and place from its bytes (None: not kept)."""
+                 on_facts: FactsCallback | None = None,
+                 also_combine: Mapping[str, ConceptBlock] | None = None) -> None:
+        """facts: reads each photo's date and place from its bytes (None: not kept);
+        also_combine: the later pass's model ids -> their blocks, whose rows a photo's
+        combined tags (on_change) keep."""
+        self.also_combine = dict(also_combine or {})
         self.store = store
         self.facts = facts
         self.on_facts = on_facts
@@ -413,8 +418,9 @@ class Indexer:
 
     def _combined(self, path: str) -> SparseTags:
         """The photo's tags from every signal, in the search's class space."""
-        return combine((t.concepts.first, self.store.tags_of(path, t.model_id))
-                       for t in self.signals)
+        blocks = [(t.model_id, t.concepts.first) for t in self.signals]
+        blocks += [(model, block.first) for model, block in self.also_combine.items()]
+        return combine((first, self.store.tags_of(path, model)) for model, first in blocks)
 
     def _remove(self, paths: set[str], report: IndexReport) -> None:
         if not paths:

@@ -110,6 +110,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE tags ADD COLUMN vector BLOB;
     """,
+    # 6: the text read in a photo by the later pass (daemon/signals/text.py): its lines,
+    # and which reader read them. Its kinds (скриншот, чек…) are tags rows of the text
+    # signal's model, whose presence says the photo was read (or passed by the gate).
+    """
+    CREATE TABLE texts (
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        reader TEXT NOT NULL,
+        text TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -348,6 +358,7 @@ class Store:
             if previous is None or previous[0] != content_hash:
                 # New content: every model's tags of the old content are wrong now.
                 self._db.execute("DELETE FROM tags WHERE photo_id = ?", (photo_id,))
+                self._db.execute("DELETE FROM texts WHERE photo_id = ?", (photo_id,))
             for model, tags in tags_by_model.items():
                 self._db.execute("INSERT OR REPLACE INTO tags (photo_id, model, classes, probs,"
                                  " boxes, vector) VALUES (?,?,?,?,?,?)",
@@ -469,6 +480,65 @@ class Store:
             " ON t.photo_id = p.id WHERE t.model = ? ORDER BY p.id", (model,))
         for photo_id, path, classes, probs, boxes in rows:
             yield photo_id, path, SparseTags.from_blobs(classes, probs, boxes)
+
+    # --- text in photos (the later pass) ---------------------------------------------------
+    def unread_by(self, model: str, limit: int, after: int = 0) -> list[tuple[int, str, str]]:
+        """(id, path, content hash) of photos the later signal `model` has not read yet,
+        by id from after + 1, at most limit."""
+        return self._db.execute(
+            "SELECT id, path, content_hash FROM photos WHERE id > ? AND id NOT IN"
+            " (SELECT photo_id FROM tags WHERE model = ?) ORDER BY id LIMIT ?",
+            (after, model, limit)).fetchall()
+
+    def count_unread_by(self, model: str) -> int:
+        return self._db.execute("SELECT count(*) FROM photos WHERE id NOT IN (SELECT photo_id"
+                                " FROM tags WHERE model = ?)", (model,)).fetchone()[0]
+
+    def put_text(self, photo_id: int, content_hash: str, model: str, tags: SparseTags,
+                 reader: str, text: str | None) -> bool:
+        """The text signal's kinds and the text read (None: the gate passed the photo by),
+        if the photo still has that content; False when it changed or left meanwhile."""
+        with self._db:
+            row = self._db.execute("SELECT content_hash FROM photos WHERE id = ?",
+                                   (photo_id,)).fetchone()
+            if row is None or row[0] != content_hash:
+                return False
+            self._db.execute("INSERT OR REPLACE INTO tags (photo_id, model, classes, probs,"
+                             " boxes, vector) VALUES (?,?,?,?,?,?)",
+                             (photo_id, model, *tags.to_blobs()))
+            if text is None:
+                self._db.execute("DELETE FROM texts WHERE photo_id = ?", (photo_id,))
+            else:
+                self._db.execute("INSERT OR REPLACE INTO texts (photo_id, reader, text)"
+                                 " VALUES (?, ?, ?)", (photo_id, reader, text))
+        return True
+
+    def read_of_same_content(self, content_hash: str, model: str
+                             ) -> tuple[SparseTags, str, str | None] | None:
+        """What the later signal read in another photo of this content (a copy): (kinds,
+        reader, text or None), or None."""
+        row = self._db.execute(
+            "SELECT t.classes, t.probs, x.reader, x.text FROM photos p JOIN tags t ON"
+            " t.photo_id = p.id LEFT JOIN texts x ON x.photo_id = p.id WHERE"
+            " p.content_hash = ? AND t.model = ? LIMIT 1", (content_hash, model)).fetchone()
+        if row is None:
+            return None
+        return SparseTags.from_blobs(row[0], row[1]), row[2] or "", row[3]
+
+    def text_of(self, path: str) -> str | None:
+        row = self._db.execute("SELECT x.text FROM texts x JOIN photos p ON p.id = x.photo_id"
+                               " WHERE p.path = ?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def text_rows(self) -> list[tuple[int, str]]:
+        """(photo id, text) of every photo with text read in it."""
+        return self._db.execute("SELECT photo_id, text FROM texts WHERE text != ''"
+                                " ORDER BY photo_id").fetchall()
+
+    def iter_texts_by_path(self) -> Iterator[tuple[str, str]]:
+        rows = self._db.execute("SELECT p.path, x.text FROM texts x JOIN photos p"
+                                " ON p.id = x.photo_id WHERE x.text != ''")
+        yield from rows
 
     # --- when and where -----------------------------------------------------------------
     def put_facts(self, facts_by_path: Iterable[tuple[str, PhotoFacts]]) -> None:
