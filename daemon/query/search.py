@@ -23,6 +23,7 @@ from daemon.config import Settings
 from daemon.index.facts import FactsTable, WhenWhere
 from daemon.index.matrix import MatrixSnapshot, TagMatrix
 from daemon.index.store import SparseTags
+from daemon.index.texts import TextTable
 from daemon.index.vectors import VectorTable
 from daemon.places import Gazetteer
 from daemon.query.text import Analyzer, WordVectors, load_word_vectors
@@ -128,37 +129,48 @@ class QueryEngine:
         self.reader = QueryReader(vocabulary, analyzer, vectors, gazetteer)
 
     def understand(self, query: str, today: date | None = None,
-                   facts: FactsTable | None = None) -> QueryPlan:
-        return self.reader.read(query, today, facts.has_place if facts is not None else None)
+                   facts: FactsTable | None = None,
+                   texts: TextTable | None = None) -> QueryPlan:
+        return self.reader.read(query, today, facts.has_place if facts is not None else None,
+                                texts.has_word if texts is not None and len(texts) else None)
 
     # --- ranking ----------------------------------------------------------------------
     def search(self, query: str, matrix: TagMatrix, limit: int | None = 50,
                min_score: float = MIN_SCORE, facts: FactsTable | None = None,
-               sort: str = "relevance", today: date | None = None) -> SearchResponse:
+               sort: str = "relevance", today: date | None = None,
+               texts: TextTable | None = None) -> SearchResponse:
         """facts: the photos' dates and places (None: a query about them finds nothing);
+        texts: the text read in photos (None: a phrase in quotes finds nothing);
         sort: "relevance", or "date" (newest first), which a query of only a time or a
         place («июль 2023», «в Турции») gets anyway."""
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
-        plan = self.understand(query, today, facts)
+        plan = self.understand(query, today, facts, texts)
         if not plan.wanted:
             sort = "date"
         if (not plan.concepts and not plan.has_filters) or len(matrix) == 0:
             return SearchResponse(plan, (), sort=sort)
         snapshot = matrix.snapshot()  # one consistent view while the writer goes on
-        combined, keep, excluded = self._matches(plan, snapshot, facts, min_score)
+        combined, keep, excluded = self._matches(plan, snapshot, facts, min_score, texts)
         candidates = np.flatnonzero(keep)
         order = candidates[self._order(plan, sort, facts, snapshot.photo_ids[candidates],
                                        combined[candidates])][:limit]
-        results = tuple(self._result(matrix, snapshot, facts, plan, row, float(combined[row]))
-                        for row in order.tolist())
+        results = tuple(self._result(matrix, snapshot, facts, plan, row, float(combined[row]),
+                                     texts) for row in order.tolist())
         return SearchResponse(plan, results, len(candidates), tuple(excluded), sort)
 
     def _matches(self, plan: QueryPlan, snapshot: MatrixSnapshot, facts: FactsTable | None,
-                 min_score: float) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int]]]:
+                 min_score: float, texts: TextTable | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int]]]:
         """Each row's score, whether it matches, and what each exclusion took out."""
+
+        def scores_of(concept: Concept) -> np.ndarray:
+            if concept.kind == "text":
+                return text_scores(snapshot, concept, texts)
+            return concept_scores(snapshot, concept)
+
         if plan.wanted:
-            per_concept = [concept_scores(snapshot, c) for c in plan.wanted]
+            per_concept = [scores_of(c) for c in plan.wanted]
             # AND: the geometric mean is zero when any concept is missing from the photo.
             combined = np.exp(np.mean([np.log(np.maximum(s, 1e-12)) for s in per_concept],
                                       axis=0))
@@ -168,7 +180,7 @@ class QueryEngine:
             keep = snapshot.alive.copy()
         excluded = []
         for concept in plan.excluded:
-            present = concept_scores(snapshot, concept) >= NEGATION_FLOOR
+            present = scores_of(concept) >= NEGATION_FLOOR
             excluded.append((concept.understood, int(np.count_nonzero(keep & present))))
             keep &= ~present
         if plan.has_filters:
@@ -181,12 +193,12 @@ class QueryEngine:
 
     def similar(self, photo_id: int, matrix: TagMatrix, vectors: VectorTable,
                 query: str = "", limit: int | None = 50, facts: FactsTable | None = None,
-                today: date | None = None) -> SearchResponse:
+                today: date | None = None, texts: TextTable | None = None) -> SearchResponse:
         """The photos nearest this one by the classifier's embedding, most alike first;
         with a query, only those that match it («похожие, но летом»: `similar X летом`).
         Raises KeyError when the photo has no embedding."""
         cosines = vectors.similarity_to(photo_id)
-        plan = self.understand(query, today, facts)
+        plan = self.understand(query, today, facts, texts)
         snapshot = matrix.snapshot()
         ids = snapshot.photo_ids
         inside = ids < len(cosines)
@@ -195,7 +207,7 @@ class QueryEngine:
         keep = snapshot.alive & ~np.isnan(scores) & (scores >= SIMILAR_FLOOR)
         excluded: list[tuple[str, int]] = []
         if plan.concepts or plan.has_filters:
-            _, matching, excluded = self._matches(plan, snapshot, facts, MIN_SCORE)
+            _, matching, excluded = self._matches(plan, snapshot, facts, MIN_SCORE, texts)
             keep &= matching
         candidates = np.flatnonzero(keep)
         if limit is not None and len(candidates) > limit:  # the best few, not a full sort
@@ -229,9 +241,16 @@ class QueryEngine:
         return np.lexsort(keys)
 
     def _result(self, matrix: TagMatrix, snapshot: MatrixSnapshot, facts: FactsTable | None,
-                plan: QueryPlan, row: int, score: float) -> SearchResult:
+                plan: QueryPlan, row: int, score: float,
+                texts: TextTable | None = None) -> SearchResult:
         why = self.explain(plan, matrix.row_tags(row))
-        known = facts.of(int(snapshot.photo_ids[row])) if facts is not None else None
+        photo_id = int(snapshot.photo_ids[row])
+        if texts is not None:  # «текст: „…чек ИКЕА Дыбенко…“»
+            quotes = [texts.quote(photo_id, () if c.phrase else (c.text_match,),
+                                  c.text_match if c.phrase else "")
+                      for c in plan.wanted if c.kind == "text"]
+            why = tuple(f"текст: „{q}“" for q in quotes if q) + why
+        known = facts.of(photo_id) if facts is not None else None
         if known is None:
             return SearchResult(matrix.paths[row], score, why)
         return SearchResult(matrix.paths[row], score, why, known.taken, known.guessed,
@@ -289,6 +308,17 @@ def colour_reason(concept: Concept, tags: SparseTags) -> str:
     if concept.rule is None and in_box and max(in_box) > 0:
         return f"{TERMS[term]} {max(in_box):.0%} рамки".replace("%", " %")
     return f"{TERMS[term]} {rows.get(photo_concept(term), 0.0):.0%} фото".replace("%", " %")
+
+
+def text_scores(snapshot: MatrixSnapshot, concept: Concept,
+                texts: TextTable | None) -> np.ndarray:
+    """1 for the photos whose text has the word (any form) or the phrase, else 0."""
+    if texts is None:
+        return np.zeros(snapshot.num_rows, np.float32)
+    ids = snapshot.photo_ids
+    found = (texts.phrase_mask(ids, concept.text_match) if concept.phrase
+             else texts.word_mask(ids, concept.text_match))
+    return (found & snapshot.alive).astype(np.float32)
 
 
 def concept_scores(snapshot: MatrixSnapshot, concept: Concept) -> np.ndarray:

@@ -15,6 +15,10 @@ own (daemon/query/vocab/colours.py).
 A chunk typed in the English layout that means nothing in English is read in the Russian
 layout first («rjirf» → «кошка»). «без», «не», «кроме», «-» exclude what follows;
 «только» excludes people from a query about something else.
+Words in quotes («"ул. Ленина"», ««с днём рождения»») are a phrase to find in the text read
+in photos (daemon/signals/text.py), word for word; a word the vocabulary lacks that the
+text of some photo has («ИКЕА», «пароль») is found there, in any form, before a typo
+correction or word vectors could turn it into something else.
 Before all that, the words of time («летом 2023», «на Новый год», daemon/query/when.py) and
 of places («в Турции», «из Москвы», daemon/query/where.py) are taken out as filters. A
 single time word that the vocabulary itself lists («зима» the snowy scene, «ночью» the
@@ -24,6 +28,7 @@ place only when the library has photos from there.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -61,6 +66,8 @@ VECTOR_MATCH_MIN_COSINE = 0.7
 VECTOR_MATCH_TERMS = 3
 PERSON = DETECTOR.first + 0  # COCO «person»: what «только» leaves out
 ONLY_EXCLUDES = "человек"
+# A phrase to find in photos' text: in straight, Russian or German quotes.
+QUOTED = re.compile(r'"([^"]+)"|«([^«»]+)»|„([^„“”]+)[“”]')
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,10 @@ class Concept:
     # colour signal's photo concepts)
     kind: str = "thing"
     colour: int | None = None  # the colour term the thing must have («красная машина»)
+    # kind "text": the word (any form) or the phrase (word for word) to find in the text
+    # read in photos
+    text_match: str = ""
+    phrase: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,7 +151,7 @@ class QueryReader:
         self.rules = load_rules(vocabulary)
         self._entries: dict[tuple[str, ...], _Entry] = {}
         texts: dict[tuple[str, ...], str] = {}
-        for entry in vocabulary.classes:
+        for entry in (*vocabulary.classes, *vocabulary.others.values()):
             for term in entry.terms:
                 key = self._term_key(term.text)
                 if key:
@@ -153,7 +164,8 @@ class QueryReader:
                 if key:
                     self._entries.setdefault(key, _Entry()).rule = rule
                     texts[key] = rule.concept
-        known = {text for entry in vocabulary.classes for text in (t.text for t in entry.terms)}
+        known = {t.text for entry in (*vocabulary.classes, *vocabulary.others.values())
+                 for t in entry.terms}
         known |= {w for rule in self.rules for w in rule.words}
         self._kinds: dict[tuple[str, ...], tuple[tuple[str, ...], str]] = {}
         for word, means in load_kinds(known, file_names=("kinds.tsv",)).items():
@@ -212,10 +224,13 @@ class QueryReader:
 
     # --- reading a query ---------------------------------------------------------------
     def read(self, query: str, today: date | None = None,
-             has_place: Callable[[PlaceFilter], bool] | None = None) -> QueryPlan:
+             has_place: Callable[[PlaceFilter], bool] | None = None,
+             has_text_word: Callable[[str], bool] | None = None) -> QueryPlan:
         """today: what «вчера» counts from; has_place: whether the library has photos from
-        a place (None: as if it had)."""
-        text, read_as = self._fix_layout(query)
+        a place (None: as if it had); has_text_word: whether some photo's text has a word
+        (None: no text is read)."""
+        phrases, query_rest = _quoted(query)
+        text, read_as = self._fix_layout(query_rest)
         time = find_time(text, today or date.today())
         if time is not None and self._is_vocabulary_word(text, time):
             time = None
@@ -224,8 +239,9 @@ class QueryReader:
         places = self._places(text, has_place)
         if places:
             text = without_spans(text, [span for m in places for span in m.spans])
-        plan = self._read_content(query, text, read_as)
-        return replace(plan, time=time, places=tuple(places))
+        plan = self._read_content(query, text, read_as, has_text_word)
+        return replace(plan, time=time, places=tuple(places),
+                       concepts=(*phrases, *plan.concepts))
 
     def _is_vocabulary_word(self, text: str, time: TimeMatch) -> bool:
         """The time is one word that the vocabulary lists as written («зима», «ночью»)."""
@@ -251,7 +267,8 @@ class QueryReader:
         return bool(key) and (key in self._entries or key in self._kinds
                               or key in self._colours)
 
-    def _read_content(self, query: str, text: str, read_as: str) -> QueryPlan:
+    def _read_content(self, query: str, text: str, read_as: str,
+                      has_text_word: Callable[[str], bool] | None = None) -> QueryPlan:
         tokens, only = self.analyzer.query_tokens(text)
         # What was read, in order: concepts, and colour words still to be placed.
         items: list[Concept | tuple[Token, ColourWord]] = []
@@ -266,7 +283,7 @@ class QueryReader:
                 position += 1
                 continue
             if concept is None:
-                concept, used = self._single_word(tokens[position]), 1
+                concept, used = self._single_word(tokens[position], has_text_word), 1
             if concept is None:
                 unknown.append(tokens[position].surface)
             else:
@@ -319,13 +336,21 @@ class QueryReader:
                     return _negated(concept) if words[0].negated else concept, length
         return None, 1
 
-    def _single_word(self, token: Token) -> Concept | None:
+    def _single_word(self, token: Token,
+                     has_text_word: Callable[[str], bool] | None = None) -> Concept | None:
         concept = self._concept(token.surface, (token.key,), token.surface)
         if concept is None and is_latin(token.key):
             for singular in english_singulars(token.key):
                 concept = self._concept(token.surface, (singular,), token.surface)
                 if concept is not None:
                     break
+        if concept is None:  # a less likely parse («чеков»: the surname first, then «чек»)
+            for lemma in self.analyzer.lemmatizer.lemmas(token.surface)[1:]:
+                concept = self._concept(token.surface, (fold_yo(lemma),), token.surface)
+                if concept is not None:
+                    break
+        if concept is None and has_text_word is not None and has_text_word(token.surface):
+            concept = text_concept(token.surface)
         if concept is None and not self.analyzer.lemmatizer.is_known(token.surface):
             corrected = self._typos.correct(token.surface)
             if corrected:
@@ -405,6 +430,28 @@ def rule_concept(text: str, rule: Rule, understood: str) -> Concept:
     if rule.evidence:
         understood = f"{understood} ← {', '.join(rule.strongest())}"
     return Concept(text, understood, relevance, matched, rule)
+
+
+def text_concept(words: str, phrase: bool = False, negated: bool = False) -> Concept:
+    """Words to find in the text read in photos: ««ИКЕА» в тексте»."""
+    return Concept(words, f"«{words}» в тексте", np.zeros(NUM_CONCEPTS, np.float32), {},
+                   negated=negated, kind="text", text_match=words, phrase=phrase)
+
+
+def _quoted(query: str) -> tuple[list[Concept], str]:
+    """The phrases in quotes (with a «-» or «без» right before: excluded), and the query
+    without them."""
+    phrases = []
+    for match in QUOTED.finditer(query):
+        words = next(g for g in match.groups() if g is not None).strip()
+        before = query[:match.start()].split()[-1:]
+        negated = bool(before) and before[0].lower() in ("-", "без", "не", "кроме")
+        if words:
+            phrases.append(text_concept(words, phrase=True, negated=negated))
+    rest = QUOTED.sub(" ", query)
+    if phrases:  # a negation word left before a phrase has nothing to negate any more
+        rest = re.sub(r"(?:^|\s)(?:-|без|не|кроме)\s*$", " ", rest)
+    return phrases, rest
 
 
 def place_filter(places: tuple[PlaceMatch, ...] | list[PlaceMatch]) -> PlaceFilter:

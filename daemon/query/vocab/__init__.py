@@ -47,8 +47,9 @@ class ClassEntry:
 @dataclass(frozen=True)
 class Vocabulary:
     classes: tuple[ClassEntry, ...]  # the ImageNet and COCO classes, by concept number
-    # The names of the other signals' concepts (colours), by concept number; they have no
-    # terms of their own here (daemon/query/vocab/colours.py reads their words).
+    # The names of the other signals' concepts by concept number: the colours, which have
+    # no terms here (daemon/query/vocab/colours.py reads their words), and the kinds of
+    # text, which have (data/text_kinds.tsv).
     others: Mapping[int, ClassEntry] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -125,8 +126,10 @@ def load_vocabulary(data_dir: Path = DATA_DIR) -> Vocabulary:
     detector = _detector_classes(data_dir)
     classes.extend(detector)
     from daemon.query.vocab.colours import colour_entries
+    from daemon.query.vocab.text_kinds import text_kind_entries
 
-    return Vocabulary(tuple(classes), {e.index: e for e in colour_entries(detector)})
+    others = [*colour_entries(detector), *text_kind_entries(data_dir)]
+    return Vocabulary(tuple(classes), {e.index: e for e in others})
 
 
 def describe_tags(vocabulary: Vocabulary, offset: int, tags: SparseTags,
