@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", help="tag the photos of a folder into the index")
     index.add_argument("folder", type=Path)
     index.add_argument("--quiet", action="store_true", help="no progress line")
+    index.add_argument("--no-text", action="store_true",
+                       help="skip reading the text in photos (OCR) this time")
     _add_common(index)
 
     search = sub.add_parser("search", help="search the index with a Russian query")

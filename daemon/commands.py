@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from daemon.config import Paths, Settings, model_id
+from daemon.index.indexer import IndexReport
 from daemon.index.matrix import load_matrix, matrix_file_for
 from daemon.index.salvage import SalvagedPhoto
 from daemon.index.scan import ScanOptions
@@ -41,20 +42,54 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
         indexer = Indexer(store, taggers, settings.batch_size, salvaged=salvaged,
                           facts=FactsReader.load())
         report = indexer.index_folder(folder, options, progress_printer(not args.quiet))
+        _print_index_report(folder, report, indexer.models)
+        if not args.no_text:
+            _read_text(settings, store, args.quiet)
+    _print(f"index: {db}")
+    return 0
+
+
+def _print_index_report(folder: Path, report: IndexReport, models: tuple[str, ...]) -> None:
     _print(f"{folder}: tagged {report.tagged}, unchanged {report.unchanged}, "
            f"moved {report.moved}, copies {report.copied}, touched {report.touched}, "
            f"removed {report.removed}, skipped {len(report.failed) + len(report.known_broken)}"
            + (f", salvaged {report.salvaged}" if report.salvaged else ""))
     if report.tagged:
         _print(f"{report.photos_per_second:.1f} photos/s ({report.tagged} photos in "
-               f"{report.seconds:.1f} s, models {', '.join(indexer.models)})")
+               f"{report.seconds:.1f} s, models {', '.join(models)})")
     for failure in report.failed:
         _print(f"skipped {failure.path}: {failure.reason}")
     if report.known_broken:
         _print(f"skipped {len(report.known_broken)} files that failed before and have not "
                "changed (see `smart-gallery status`)")
-    _print(f"index: {db}")
-    return 0
+
+
+def _read_text(settings: Settings, store: Store, quiet: bool) -> None:
+    """The later pass over the whole index: the text in photos (where Tesseract is)."""
+    from daemon.index.later_pass import TextPass
+    from daemon.signals import later_specs
+    from daemon.signals.text import HOW_TO_ENABLE, TextUnavailable
+
+    for spec in later_specs(settings):
+        try:
+            signal = spec.build(settings, None)
+        except TextUnavailable as exc:
+            _print(f"text in photos: off ({exc}); to read it, {HOW_TO_ENABLE}")
+            continue
+        text_pass = TextPass(store, signal)  # type: ignore[arg-type]
+        pending = text_pass.pending()
+        if not pending:
+            continue
+        report = text_pass.run(progress=None if quiet or not sys.stderr.isatty()
+                               else _pass_progress)
+        if not quiet and sys.stderr.isatty():
+            print(file=sys.stderr)
+        _print(f"text in photos: {report.read} of {pending} photos looked like text and were "
+               f"read, text found in {report.with_text}, {report.seconds:.1f} s")
+
+
+def _pass_progress(done: int, total: int) -> None:
+    print(f"\rreading text: {done}/{total}", end="", file=sys.stderr, flush=True)
 
 
 def open_for_writing(db: Path, sources: dict[str, int]
@@ -132,13 +167,16 @@ def _print_results(answer: dict) -> int:
 def _search_on_disk(query: str, limit: int, settings: Settings, db: Path,
                     sort: str = "relevance") -> dict[str, object]:
     from daemon.index.facts import FactsTable
+    from daemon.index.texts import TextTable
     from daemon.query.search import build_query_engine
 
+    engine = build_query_engine(settings)
     with Store(db, readonly=True) as store:  # maps the daemon's matrix file if it is current
         matrix = load_matrix(store, signal_sources(settings), matrix_file_for(db))
         facts = FactsTable.load(store)
-    return build_query_engine(settings).search(query, matrix, limit=limit, facts=facts,
-                                               sort=sort).to_json()
+        texts = TextTable.load(store, engine.analyzer.key) if settings.text else None
+    return engine.search(query, matrix, limit=limit, facts=facts, sort=sort,
+                         texts=texts).to_json()
 
 
 def cmd_similar(args: argparse.Namespace, settings: Settings, db: Path,
@@ -171,9 +209,11 @@ def cmd_similar(args: argparse.Namespace, settings: Settings, db: Path,
 def _similar_on_disk(path: str, query: str, limit: int, settings: Settings,
                      db: Path) -> dict[str, object] | None:
     from daemon.index.facts import FactsTable
+    from daemon.index.texts import TextTable
     from daemon.index.vectors import VectorTable
     from daemon.query.search import build_query_engine
 
+    engine = build_query_engine(settings)
     with Store(db, readonly=True) as store:
         photo = store.photo_by_path(path)
         if photo is None:
@@ -182,12 +222,13 @@ def _similar_on_disk(path: str, query: str, limit: int, settings: Settings,
         matrix = load_matrix(store, signal_sources(settings), matrix_file_for(db))
         facts = FactsTable.load(store)
         vectors = VectorTable.load(store, model_id(settings.model))
+        texts = TextTable.load(store, engine.analyzer.key) if settings.text else None
     if not vectors.has(photo.id):
         print(f"error: {path} has no embedding yet: index its folder again",
               file=sys.stderr)
         return None
-    response = build_query_engine(settings).similar(photo.id, matrix, vectors, query,
-                                                    limit=limit, facts=facts)
+    response = engine.similar(photo.id, matrix, vectors, query, limit=limit, facts=facts,
+                              texts=texts)
     return {**response.to_json(), "similar_to": path}
 
 
@@ -262,6 +303,7 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
         by_model = {model: store.tags_of(path, model) for model in signal_sources(settings)}
         failure = next((f for f in store.failures() if f.path == path), None)
         facts = store.facts_of(path)
+        text = store.text_of(path)
     if all(tags is None for tags in by_model.values()):
         reason = f": {failure.reason}" if failure else ""
         print(f"error: {path} is not in the index{reason}", file=sys.stderr)
@@ -277,7 +319,8 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
         names = {model: name for name, model in signal_models(settings).items()}
         print_json({"path": path, "tags": [], "detector": [],
                     **{"tags" if names[model] == "classifier" else names[model]: rows
-                       for model, rows in tables.items()}, **when_where})
+                       for model, rows in tables.items()}, **when_where,
+                    **({"text": text} if text is not None else {})})
         return 0
     _print(path)
     for label, key in (("taken", "taken_text"), ("place", "place"), ("gps", "gps"),
@@ -289,6 +332,10 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
         for row in rows:
             box = f"  at {row['box']}" if "box" in row else ""
             _print(f"  {row['prob']:.3f}  {row['russian']}  ({row['english']}){box}")
+    if text:
+        _print(" text:")
+        for line in text.splitlines():
+            _print(f"  {line}")
     return 0
 
 
@@ -310,6 +357,9 @@ def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path,
         for path, facts in store.iter_facts_by_path():
             if path in photos:
                 photos[path].update(describe_facts(facts, gazetteer))
+        for path, text in store.iter_texts_by_path():
+            if path in photos:
+                photos[path]["text"] = text
     document = {"model": model_id(settings.model), **{name: model for name, model in
                                                       signal_models(settings).items()
                                                       if name != "classifier"},

@@ -23,9 +23,11 @@ from daemon.config import Paths, Settings, SettingsError, SettingsFile, model_id
 from daemon.index.facts import FactsTable
 from daemon.index.health import Problem, diagnose, free_bytes, move_aside, user_message
 from daemon.index.indexer import Indexer, IndexReport, Progress
+from daemon.index.later_pass import TextPass
 from daemon.index.matrix import (
     SAVE_AFTER_CHANGES,
     TagMatrix,
+    combine,
     load_matrix,
     matrix_file_for,
     save_matrix_if_changed,
@@ -41,6 +43,7 @@ from daemon.index.store import (
     Store,
     StoreError,
 )
+from daemon.index.texts import TextTable
 from daemon.index.vectors import VectorTable
 from daemon.places import Gazetteer
 from daemon.query.duplicates import find_duplicates, group_json, library_files
@@ -48,8 +51,11 @@ from daemon.query.format import describe_facts
 from daemon.query.search import SORTS, QueryEngine, build_query_engine
 from daemon.query.vocab import describe_tags
 from daemon.service.watch import ChangeBatch, ChangeQueue, FolderWatcher, WatchLimitReached
-from daemon.signals import Signal, load_signals, signal_models, signal_sources
+from daemon.signals import Signal, later_specs, load_signals, signal_models, signal_sources
 from daemon.signals.metadata import FactsReader
+from daemon.signals.ocr import one_thread
+from daemon.signals.text import CONCEPTS as TEXT_CONCEPTS
+from daemon.signals.text import HOW_TO_ENABLE, TextSignal, TextUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,6 +63,9 @@ T = TypeVar("T")
 MAX_RETRY_SECONDS = 300.0
 FREED_TO_RETRY = 1 << 20  # this much space freed: try again at once
 MATRIX_SAVE_SECONDS = 300  # a killed daemon re-reads at most this long's changes
+# Photos the later pass (the text in photos) reads between two looks at the job queue: a
+# new photo waits at most this many OCR runs for its first pass.
+LATER_PASS_STEP = 2
 
 
 class RequestError(Exception):
@@ -107,6 +116,11 @@ class Gallery:
         self.matrix = TagMatrix()
         self.facts = FactsTable()  # when and where each photo was taken, beside the matrix
         self.vectors = VectorTable()  # each photo's embedding, for «похожие»
+        self.texts = TextTable()  # the text read in photos, by photo and by word
+        self._text_signal: TextSignal | None = None
+        self._text_off = "" if settings.text else "turned off in settings (text = false)"
+        self._text_due = True  # the later pass may have photos to read
+        self._text_pending = 0
         self._facts_reader: FactsReader | None = None
         self._jobs: queue.Queue[object] = queue.Queue()
         self._changes = ChangeQueue()
@@ -145,12 +159,25 @@ class Gallery:
         self._facts_reader = FactsReader(gazetteer)
         if self._taggers is None:
             self._taggers = load_signals(self.settings, self.paths.cache_dir)
+        self._load_later_signals()
         self._watcher = FolderWatcher(self._changes, self.options)
         self._settings_file.remember()
         for root in self.settings.folders:
             self._jobs.put(_Reconcile(root))
         self._writer = threading.Thread(target=self._write_loop, name="writer", daemon=True)
         self._writer.start()
+
+    def _load_later_signals(self) -> None:
+        for spec in later_specs(self.settings):
+            try:
+                signal = spec.build(self.settings, self.paths.cache_dir)
+            except TextUnavailable as exc:
+                self._text_off = str(exc)
+                log.warning("text in photos: off (%s); to read it, %s", exc, HOW_TO_ENABLE)
+                continue
+            if isinstance(signal, TextSignal):
+                one_thread()  # the pass runs beside everything else, at low priority
+                self._text_signal = signal
 
     def wait_loaded(self, timeout: float | None = None) -> bool:
         """Block until the index is read (tests and benchmarks)."""
@@ -230,6 +257,7 @@ class Gallery:
                 self.matrix = load_matrix(store, self.sources, matrix_file_for(index))
                 self.facts = FactsTable.load(store)
                 self.vectors = VectorTable.load(store, self.model)
+                self.texts = self._load_texts(store)
                 log.info("read %d photos from %s in %.1f s", len(self.matrix), index,
                          time.monotonic() - started)
             with self._state_lock:
@@ -286,6 +314,7 @@ class Gallery:
                                               matrix_file_for(self.paths.index_db))
                     self.facts = FactsTable.load(store)
                     self.vectors = VectorTable.load(store, self.model)
+                    self.texts = self._load_texts(store)
                 return True
             except (StoreError, sqlite3.DatabaseError):
                 continue
@@ -314,16 +343,34 @@ class Gallery:
         self.matrix = TagMatrix()  # searches answer what is rebuilt so far
         self.facts = FactsTable()
         self.vectors = VectorTable()
+        self.texts = self._new_texts()
         self._loading = False
         for root in self.settings.folders:
             self._jobs.put(_Reconcile(root, force=False))
 
+    def _new_texts(self) -> TextTable:
+        return TextTable(self._engine.analyzer.key if self._engine is not None else None)
+
+    def _load_texts(self, store: Store) -> TextTable:
+        if self._text_signal is None:
+            return self._new_texts()
+        return TextTable.load(store, self._engine.analyzer.key if self._engine else None)
+
     def _serve_jobs(self, store: Store) -> None:
         assert self._taggers, "start() loads the taggers before the writer starts"
+        # The rows of the later pass stay in a photo's matrix row when the first pass
+        # rewrites it (a moved photo keeps what was read in it).
+        later = {m: spec.concepts for spec in later_specs(self.settings)
+                 if (m := spec.model_id(self.settings))}
         indexer = Indexer(store, self._taggers, self.settings.batch_size,
                           on_change=self._apply_change, gate=self._gate,
                           salvaged=self._salvaged, facts=self._facts_reader,
-                          on_facts=self.facts_changed)
+                          on_facts=self.facts_changed, also_combine=later)
+        text_pass = None
+        if self._text_signal is not None:
+            text_pass = TextPass(store, self._text_signal,
+                                 lambda pid, path, text: self._text_read(store, pid, path, text))
+            self._text_pending = text_pass.pending()
         next_recheck = time.monotonic() + self.settings.rescan_seconds
         next_save = time.monotonic() + MATRIX_SAVE_SECONDS
         while not self._stopping.is_set():
@@ -331,6 +378,10 @@ class Gallery:
             for root in self.settings.folders:
                 self._ensure_watched(root)
             job = self._next_job(timeout=0.2)
+            if job is None and text_pass is not None and self._text_due \
+                    and self._running.is_set():
+                self._read_text(text_pass)
+                continue
             if job is None:
                 if self._rebuilding and self._jobs.empty() and not self._changes.pending():
                     with self._state_lock:
@@ -364,6 +415,33 @@ class Gallery:
                 with self._state_lock:
                     self._busy = ""
                     self._pending = 0
+
+    def _read_text(self, text_pass: TextPass) -> None:
+        """A step of the later pass, while nothing else waits."""
+        with self._state_lock:
+            self._busy = "reading text"
+        try:
+            report = text_pass.run(LATER_PASS_STEP, keep_going=self._nothing_waits)
+        finally:
+            with self._state_lock:
+                self._busy = ""
+        if report.read + report.passed + report.copied == 0:
+            self._text_due = False  # until the first pass changes something
+        self._text_pending = text_pass.pending()
+
+    def _nothing_waits(self) -> bool:
+        return (self._jobs.empty() and not self._changes.pending()
+                and self._running.is_set() and not self._stopping.is_set())
+
+    def _text_read(self, store: Store, photo_id: int, path: str, text: str | None) -> None:
+        """The later pass read a photo: its kinds join the matrix, its words the texts."""
+        tags = combine((block.first, store.tags_of(path, model))
+                       for model, block in self.sources.items())
+        self.matrix.put(photo_id, path, tags)
+        if text:
+            self.texts.put(photo_id, text)
+        else:
+            self.texts.remove(photo_id)
 
     def _confirm_damage(self, detail: str) -> None:
         """A reader saw damage: look again on a fresh connection (the report may predate
@@ -509,19 +587,25 @@ class Gallery:
         with self._state_lock:
             self._last_report = report
             self._failed = len(indexer.store.failures())
+        if self._text_signal is not None:  # what the first pass added, the later one reads
+            self._text_pending = indexer.store.count_unread_by(self._text_signal.model_id)
 
     def _progress(self, progress: Progress) -> None:
         with self._state_lock:
             self._pending = progress.total - progress.done
 
     def _apply_change(self, photo_id: int, path: str, tags: SparseTags | None) -> None:
+        self._text_due = True
         if tags is None:
             self.matrix.remove(photo_id)
             self.facts.remove(photo_id)
             self.vectors.remove(photo_id)
+            self.texts.remove(photo_id)
         else:
             if tags.vector is not None:
                 self.vectors.put(photo_id, tags.vector)
+            if not any(int(c) in TEXT_CONCEPTS for c in tags.classes):
+                self.texts.remove(photo_id)  # new content: its text is to be read again
             self.matrix.put(photo_id, path, tags)
 
     def facts_changed(self, photo_id: int, facts: PhotoFacts) -> None:
@@ -584,7 +668,7 @@ class Gallery:
             raise RequestError(f"sort must be one of: {', '.join(SORTS)}")
         assert self._engine is not None
         return self._engine.search(query, self.matrix, limit=limit, facts=self.facts,
-                                   sort=sort).to_json()
+                                   sort=sort, texts=self.texts).to_json()
 
     def similar(self, path: str, limit: int = 50, query: str = "") -> dict[str, object]:
         """The photos most like this one (and matching the query, when one is given)."""
@@ -599,7 +683,7 @@ class Gallery:
         assert self._engine is not None
         try:
             response = self._engine.similar(photo.id, self.matrix, self.vectors, query,
-                                            limit=limit, facts=self.facts)
+                                            limit=limit, facts=self.facts, texts=self.texts)
         except KeyError:
             raise RequestError(f"{target} has no embedding yet: it is being tagged") from None
         return {**response.to_json(), "similar_to": target}
@@ -637,7 +721,16 @@ class Gallery:
                 "folders": folders, "busy": busy, "pid": os.getpid(),
                 "watch_limit_reached": bool(unwatched),
                 "unreadable_folders": sorted({d for dirs in unreadable.values() for d in dirs}),
-                **self._index_state()}
+                "text": self._text_state(), **self._index_state()}
+
+    def _text_state(self) -> dict[str, object]:
+        """How far the later pass is: on/off, photos still to read, photos with text."""
+        if self._text_signal is None:
+            return {"state": "off", "reason": self._text_off,
+                    "how_to_enable": HOW_TO_ENABLE if self.settings.text else
+                    "set text = true in settings.toml"}
+        return {"state": "on", "pending": self._text_pending, "with_text": len(self.texts),
+                "reader": self._text_signal.tesseract.model_id}
 
     def _index_state(self) -> dict[str, object]:
         """index_state: loading / rebuilding / disk_full / not_writable / ok; problem: the
@@ -727,15 +820,17 @@ class Gallery:
     def photo_tags(self, path: str, limit: int = 10) -> dict[str, object]:
         target = self._folder_argument(path)
         assert self._engine is not None
-        by_model, facts = self._read(lambda store: (
+        by_model, facts, text = self._read(lambda store: (
             {model: store.tags_of(target, model) for model in self.sources},
-            store.facts_of(target)))
+            store.facts_of(target), store.text_of(target)))
         if all(tags is None for tags in by_model.values()):
             raise RequestError(f"{target} is not in the index")
         vocabulary = self._engine.vocabulary
         answer: dict[str, object] = {"path": target, "tags": [], "detector": []}
         if facts is not None and self._facts_reader is not None:
             answer.update(describe_facts(facts, self._facts_reader.gazetteer))
+        if text is not None:
+            answer["text"] = text
         for model, tags in by_model.items():
             if tags is None:
                 continue

@@ -1,0 +1,51 @@
+"""The real daemon reads the text in photos after it has tagged them, and answers for it over its
+socket: a word in any form, a phrase in quotes, a kind («скриншот», «чек»), with the rest."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import clear_photo
+from daemon_process import DaemonProcess
+from text_images import RECEIPT, WIFI_SCREEN, draw_lines, needs_tesseract
+
+pytestmark = needs_tesseract
+
+
+def _names(answer: dict) -> list[str]:
+    return [Path(r["path"]).name for r in answer["results"]]
+
+
+def test_the_daemon_reads_text_later_and_finds_it(tmp_path: Path) -> None:
+    library = tmp_path / "Телефон"
+    draw_lines(library / "чек икеа.png", RECEIPT, size=(700, 900))
+    draw_lines(library / "Screenshot 2026-11-30 в 10.15.png", WIFI_SCREEN, size=(1280, 720))
+    shutil.copy(clear_photo("cat"), library / "кот.jpg")
+    with DaemonProcess(tmp_path / "home") as daemon:
+        daemon.start()
+        daemon.call("folders.add", path=str(library))
+        daemon.wait_until(lambda: daemon.call("status")["text"].get("pending") == 0
+                          and daemon.idle(), 120, "the text was not read")
+        status = daemon.call("status")["text"]
+        assert status["state"] == "on" and status["with_text"] == 2
+
+        assert _names(daemon.call("search", query="чеки")) == ["чек икеа.png"]
+        ikea = daemon.call("search", query="чек из ИКЕА")
+        assert _names(ikea) == ["чек икеа.png"]
+        assert any("ИКЕА" in why for why in ikea["results"][0]["why"])
+        assert _names(daemon.call("search", query="скриншот с паролем от wifi")) == [
+            "Screenshot 2026-11-30 в 10.15.png"]
+        assert _names(daemon.call("search", query='"Кассовый чек"')) == ["чек икеа.png"]
+        assert daemon.call("search", query='"чек кассовый"')["results"] == []
+        assert "чек икеа.png" not in _names(daemon.call("search", query="текст без чеков"))
+
+        tags = daemon.call("photo.tags", path=str(library / "чек икеа.png"))
+        assert "ИТОГО" in tags["text"] and "text" not in daemon.call(
+            "photo.tags", path=str(library / "кот.jpg"))
+
+        # a new photo is tagged first, then read
+        draw_lines(library / "билет.png", ["Билет на поезд", "Вагон 5 Место 12"])
+        daemon.wait_until(lambda: "билет.png" in _names(daemon.call("search", query="билет")),
+                          60, "the new ticket was not read")
+        assert daemon.stop() == 0
