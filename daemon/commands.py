@@ -390,8 +390,10 @@ def cmd_status(args: argparse.Namespace, settings: Settings, db: Path,
             failures = [{"path": f.path, "reason": f.reason} for f in store.failures()]
             indexed = store.count_tagged(model)
             detected = store.count_tagged(detector) if detector else 0
+            text = None if daemon_status else _text_status(settings, store)
     else:
         failures, indexed, detected = [], 0, 0
+        text = None if daemon_status else _text_status(settings, None)
     status: dict[str, object] = {
         "daemon": "running" if daemon_status else "not running", "index": str(db),
         "model": model, "indexed": indexed, "detector": detector,
@@ -401,6 +403,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings, db: Path,
     }
     if daemon_status:
         status.update(daemon_status)
+    elif text is not None:
+        status["text"] = text
     status["failures"] = failures
     if args.json:
         from daemon.cli import print_json
@@ -412,6 +416,14 @@ def cmd_status(args: argparse.Namespace, settings: Settings, db: Path,
            + (f", detector {detector} ({detected} photos)" if detector else ""))
     _print(f"indexed {status['indexed']}, pending {status['pending']}, "
            f"failed {status['failed']}")
+    text_state: dict = status.get("text") or {}  # type: ignore[assignment]
+    if text_state.get("state") == "on":
+        _print(f"text in photos: on ({text_state.get('reader', '')}), "
+               f"{text_state.get('pending', 0)} photos still to read, text found in "
+               f"{text_state.get('with_text', 0)}")
+    elif text_state:
+        _print(f"text in photos: off ({text_state.get('reason')}); to read it, "
+               f"{text_state.get('how_to_enable')}")
     if status.get("problem"):
         _print(f"index: {status['index_state']}: {status['problem']}")
     if status.get("damaged_index_kept_at"):
@@ -428,6 +440,22 @@ def cmd_status(args: argparse.Namespace, settings: Settings, db: Path,
     for failure in failures:
         _print(f"  could not read {failure['path']}: {failure['reason']}")
     return 0
+
+
+def _text_status(settings: Settings, store: Store | None) -> dict[str, object]:
+    """The later pass's state as the index on disk tells it (the daemon is not running)."""
+    from daemon.signals.ocr import find_tesseract
+    from daemon.signals.text import HOW_TO_ENABLE, MODEL_ID
+
+    if not settings.text:
+        return {"state": "off", "reason": "turned off in settings (text = false)",
+                "how_to_enable": "set text = true in settings.toml"}
+    tesseract, why = find_tesseract()
+    if tesseract is None:
+        return {"state": "off", "reason": why, "how_to_enable": HOW_TO_ENABLE}
+    return {"state": "on", "reader": tesseract.model_id,
+            "pending": store.count_unread_by(MODEL_ID) if store else 0,
+            "with_text": len(store.text_rows()) if store else 0}
 
 
 def cmd_daemon(args: argparse.Namespace, settings: Settings, db: Path, paths: Paths) -> int:

@@ -16,6 +16,7 @@ from badfiles import make_bad_corpus
 from conftest import COCO, clear_photo
 from index_damage import damage_all_but_header, fill_up, small_filesystem
 from photo_files import write_photo
+from text_images import RECEIPT, draw_lines, needs_tesseract
 
 
 def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -271,3 +272,38 @@ def test_each_failure_has_its_exit_code(tmp_path: Path) -> None:
     (home / "config" / "settings.toml").write_text("folders = [\n", encoding="utf-8")
     line = one_error_line(run(home, "search", "кошка", check=False), 4)
     assert line.startswith(f"error: settings file {home / 'config' / 'settings.toml'}, ")
+
+
+@needs_tesseract
+def test_index_reads_the_text_and_search_tags_and_export_show_it(tmp_path: Path) -> None:
+    photos = tmp_path / "Сканы и скрины"
+    draw_lines(photos / "чек из икеа.png", RECEIPT, size=(700, 900))
+    shutil.copy(clear_photo("dog"), photos / "собака.jpg")
+    home = tmp_path / "home"
+    out = run(home, "index", str(photos)).stdout
+    assert "text in photos: 1 of 2 photos looked like text and were read, text found in 1" in out
+    found = run(home, "search", '"кассовый чек"').stdout.splitlines()
+    assert found[0] == "Запрос: «кассовый чек» в тексте"
+    assert found[1].endswith("чек из икеа.png") and "текст: „" in found[3]
+    tags = run(home, "tags", str(photos / "чек из икеа.png")).stdout
+    assert " text:\n  ООО «ИКЕА ДОМ»\n" in tags and "чек  (receipt)" in tags
+    exported = json.loads(run(home, "export-tags", "-").stdout)["photos"]
+    receipt = next(p for p in exported if p["path"].endswith("чек из икеа.png"))
+    assert "ИТОГО" in receipt["text"] and receipt["text_kinds"][0]["russian"] in ("текст", "чек")
+    assert "text" not in next(p for p in exported if p["path"].endswith("собака.jpg"))
+    status = run(home, "status").stdout
+    assert "text in photos: on (tesseract-" in status and "text found in 1" in status
+    # without the pass this time: nothing is read, nothing is lost
+    assert "text in photos" not in run(home, "index", "--no-text", str(photos)).stdout
+
+
+def test_status_says_how_to_turn_the_text_on_where_tesseract_is_missing(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env_path = tmp_path / "bin"  # a PATH with Python but no tesseract
+    env_path.mkdir()
+    result = subprocess.run([sys.executable, "-m", "daemon.cli", "status"], text=True,
+                            capture_output=True, timeout=120,
+                            env={**os.environ, "SMART_GALLERY_HOME": str(home),
+                                 "PATH": str(env_path)})
+    assert "text in photos: off (tesseract is not installed); to read it, install Tesseract" \
+        in result.stdout
