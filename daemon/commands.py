@@ -68,7 +68,10 @@ def _read_text(settings: Settings, store: Store, quiet: bool) -> None:
     """The later pass over the whole index: the text in photos (where Tesseract is)."""
     from daemon.index.later_pass import TextPass
     from daemon.signals import later_specs
+    from daemon.signals.ocr import one_thread
     from daemon.signals.text import HOW_TO_ENABLE, TextUnavailable
+
+    one_thread()  # OpenMP threads make Tesseract 6-10 times slower on two cores
 
     for spec in later_specs(settings):
         try:

@@ -26,6 +26,13 @@ def normalise(text: str) -> str:
     return " ".join(_WORD.findall(text.lower().replace("ё", "е")))
 
 
+def phrase_words(text: str) -> list[str]:
+    """The words a phrase is matched by: one-letter words left out, since OCR keeps none
+    (daemon/signals/ocr.py keep_word: alone they are mostly noise), so that
+    «"добро пожаловать в Москву"» finds «Добро пожаловать в Москву» as read."""
+    return [w for w in normalise(text).split() if len(w) > 1 or w.isdigit()]
+
+
 class TextTable:
     def __init__(self, lemma: Callable[[str], str] | None = None) -> None:
         """lemma: a word's lemma (as the query side's Analyzer.key); None: the word
@@ -33,7 +40,7 @@ class TextTable:
         self._lemma = lemma or (lambda word: word)
         self._lock = threading.Lock()
         self._texts: dict[int, str] = {}
-        self._flat: dict[int, str] = {}  # normalised, for phrases
+        self._flat: dict[int, str] = {}  # the phrase words, for phrases
         self._by_word: dict[str, set[int]] = {}
         self._words_of: dict[int, frozenset[str]] = {}
 
@@ -48,7 +55,7 @@ class TextTable:
         return len(self._texts)
 
     def put(self, photo_id: int, text: str) -> None:
-        flat = normalise(text)
+        flat = " ".join(phrase_words(text))
         # «Wi-Fi» answers «wifi» too, «онлайн-касса» «онлайнкасса» (as people type them)
         joined = [w.replace("-", "") for w in _HYPHENATED.findall(text.lower())]
         words = frozenset(self._key(w) for w in (*flat.split(), *joined))
@@ -94,7 +101,7 @@ class TextTable:
 
     def phrase_mask(self, photo_ids: np.ndarray, phrase: str) -> np.ndarray:
         """Which of these photos have the phrase, word for word (as written, in order)."""
-        wanted = normalise(phrase)
+        wanted = " ".join(phrase_words(phrase))
         if not wanted:
             return np.zeros(len(photo_ids), bool)
         padded = f" {wanted} "
@@ -108,11 +115,12 @@ class TextTable:
         text = self._texts.get(photo_id, "")
         # Lowercasing and ё -> е keep every character's place, so spans map back.
         spans = [(m.start(), m.end(), m.group())
-                 for m in _WORD.finditer(text.lower().replace("ё", "е"))]
+                 for m in _WORD.finditer(text.lower().replace("ё", "е"))
+                 if len(m.group()) > 1 or m.group().isdigit()]
         tokens = [token for _, _, token in spans]
         found = None
         if phrase:
-            wanted = normalise(phrase).split()
+            wanted = phrase_words(phrase)
             found = next((i for i in range(len(tokens) - len(wanted) + 1)
                           if wanted and tokens[i:i + len(wanted)] == wanted), None)
             length = len(wanted)

@@ -64,10 +64,10 @@ class Tesseract:
             data = pytesseract.image_to_data(
                 grey, lang="+".join(self.languages), config="--psm 3",
                 output_type=pytesseract.Output.DICT, timeout=TIMEOUT_SECONDS)
+        except (pytesseract.TesseractError, OSError) as exc:  # before RuntimeError: a subclass
+            raise OcrError(f"tesseract failed: {exc}") from exc
         except RuntimeError as exc:  # pytesseract's timeout
             raise OcrError(f"tesseract took over {TIMEOUT_SECONDS} s") from exc
-        except (pytesseract.TesseractError, OSError) as exc:
-            raise OcrError(f"tesseract failed: {exc}") from exc
         return _lines(data, grey.width, grey.height)
 
 
@@ -83,8 +83,9 @@ def find_tesseract() -> tuple[Tesseract | None, str]:
         version = str(pytesseract.get_tesseract_version()).split()[0]
         have = set(pytesseract.get_languages(config=""))
     except (pytesseract.TesseractError, OSError, subprocess.SubprocessError,
-            ValueError, IndexError) as exc:
-        return None, f"tesseract does not run: {exc}"
+            ValueError, IndexError, SystemExit) as exc:
+        # pytesseract exits (SystemExit) on a version it cannot parse or finds too old
+        return None, f"tesseract does not run: {exc or 'no version it understands'}"
     languages = tuple(lang for lang in LANGUAGES if lang in have)
     if not languages:
         return None, "tesseract has neither Russian nor English data"

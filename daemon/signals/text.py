@@ -145,6 +145,10 @@ class TextSignal:
         self.classifier = classifier
         self.detector = detector
         self.needs = (classifier,) + ((detector,) if detector else ())
+        # The kind words as written and as lemmas: the words read are lemmatised, and
+        # «тел», «инн», «наличные» are not their own lemmas («тело», «инна», «наличный»).
+        self._kind_words = {kind: words | {lemma(w).replace("ё", "е") for w in words}
+                            for kind, words in KIND_WORDS.items()}
 
     def worth_reading(self, photo: DecodedPhoto, found: Mapping[str, object],
                       hints: FileHints) -> str:
@@ -184,8 +188,11 @@ class TextSignal:
         if letters < 6 or len([w for w in words if len(w) >= 3]) < 2:
             return kinds  # a stray word or two: no text to speak of
         kinds["текст"] = min(1.0, 0.5 + letters / 80)
-        lemmas = {self.lemma(w.lower()).replace("ё", "е") for w in words}
-        hits = {kind: len(lemmas & vocabulary) for kind, vocabulary in KIND_WORDS.items()}
+        # word as read -> its lemma; a kind counts the distinct words of its own
+        read = {w.lower().replace("ё", "е") for w in words}
+        lemmas = {w: self.lemma(w).replace("ё", "е") for w in read}
+        hits = {kind: len({lemmas[w] for w in read if w in vocabulary or lemmas[w] in vocabulary})
+                for kind, vocabulary in self._kind_words.items()}
         text = "\n".join(line.text for line in lines)
         prices = len(_PRICE.findall(text))
         contacts = len(_CONTACT.findall(text))

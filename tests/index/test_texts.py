@@ -61,3 +61,10 @@ def test_removed_and_replaced_texts_leave_the_word_index() -> None:
 
 def test_normalise_folds_case_yo_and_punctuation() -> None:
     assert normalise("Ёлка, «ЁЖ»!  ул.Ленина") == "елка еж ул ленина"
+
+
+def test_a_phrase_with_one_letter_words_matches_the_text_as_ocr_keeps_it() -> None:
+    table = TextTable()
+    table.put(1, "Добро пожаловать Москву")  # OCR keeps no one-letter words: «в» is gone
+    assert table.phrase_mask(np.array([1]), "добро пожаловать в Москву").tolist() == [True]
+    assert table.quote(1, phrase="пожаловать в москву") == "Добро пожаловать Москву"
