@@ -83,6 +83,11 @@ class _ReindexFile:
     path: str
 
 
+@dataclass(frozen=True)
+class _ReadText:
+    """A step of the later pass (the text in photos), taken when nothing else waits."""
+
+
 class _IndexTrouble(Exception):
     """The writer met one of the index's expected problems; it reopens the index."""
 
@@ -378,10 +383,6 @@ class Gallery:
             for root in self.settings.folders:
                 self._ensure_watched(root)
             job = self._next_job(timeout=0.2)
-            if job is None and text_pass is not None and self._text_due \
-                    and self._running.is_set():
-                self._read_text(text_pass)
-                continue
             if job is None:
                 if self._rebuilding and self._jobs.empty() and not self._changes.pending():
                     with self._state_lock:
@@ -397,12 +398,19 @@ class Gallery:
                     save_matrix_if_changed(self.matrix, store,
                                            matrix_file_for(self.paths.index_db),
                                            SAVE_AFTER_CHANGES)
-                continue
+                elif text_pass is not None and self._text_due and self._running.is_set():
+                    job = _ReadText()  # nothing else to do: read the text of a few photos
+                if job is None:
+                    continue
             if isinstance(job, _CheckFailed):
                 self._confirm_damage(job.detail)
                 continue
             try:
-                self._run(job, indexer, store)
+                if isinstance(job, _ReadText):
+                    assert text_pass is not None
+                    self._read_text(text_pass)
+                else:
+                    self._run(job, indexer, store)
                 self._writing_works()
             except sqlite3.DatabaseError as exc:
                 trouble = self._trouble_of(exc)
@@ -411,6 +419,8 @@ class Gallery:
                 log.exception("job %r failed", job)
             except Exception:  # noqa: BLE001 - the daemon must outlive any one job
                 log.exception("job %r failed", job)
+                if isinstance(job, _ReadText):
+                    self._text_due = False  # not again before the photos change
             finally:
                 with self._state_lock:
                     self._busy = ""

@@ -21,7 +21,7 @@ from index_damage import (
 
 from daemon.config import Settings
 from daemon.service.client import DaemonError
-from daemon.signals import signal_sources
+from daemon.signals import later_specs, signal_sources
 
 
 def library(folder: Path, count: int) -> list[Path]:
@@ -33,14 +33,20 @@ def library(folder: Path, count: int) -> list[Path]:
 
 
 def index_rows(home: Path) -> tuple[list[str], str, int]:
-    """(paths, integrity_check, photos without the rows of every signal of the defaults)."""
+    """(paths, integrity_check, photos without the rows of every first-pass signal of the
+    defaults)."""
     db = sqlite3.connect(home / "data" / "index.sqlite3")
     try:
         paths = [row[0] for row in db.execute("SELECT path FROM photos")]
         integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+        # the first pass's signals; the text is read later, while nothing else waits
+        first_pass = [m for m in signal_sources(Settings())
+                      if m not in {s.model_id(Settings()) for s in later_specs(Settings())}]
+        marks = ",".join("?" * len(first_pass))
         untagged = db.execute("SELECT count(*) FROM photos WHERE id NOT IN (SELECT photo_id"
-                              " FROM tags GROUP BY photo_id HAVING count(*) = ?)",
-                              (len(signal_sources(Settings())),)).fetchone()[0]
+                              f" FROM tags WHERE model IN ({marks}) GROUP BY photo_id"
+                              " HAVING count(*) = ?)",
+                              (*first_pass, len(first_pass))).fetchone()[0]
         return paths, integrity, untagged
     finally:
         db.close()
