@@ -3,12 +3,15 @@ they are.
 
 A later signal (daemon/index/later_pass.py): OCR costs a tenth of a second to seconds a
 photo, so it runs after the first pass has made every photo searchable, and only on the
-photos a cheap gate sends it (worth_reading):
+photos a gate sends it (worth_reading):
 - a file that looks like a screenshot: PNG/WebP/GIF/BMP without a camera in its EXIF, or
   any file of a screen's exact size without one;
-- a photo where the classifier or the detector saw something that carries text (a web
-  site, a menu, a book jacket, a street sign, an envelope, a monitor, a phone, a book…);
-- a photo that looks like paper: much of it bright and grey, crossed by many sharp edges.
+- a photo in which the text detector (daemon/signals/text_finder.py, 40 ms) finds text.
+Without the detector (TextSignal(finder=None)) a cheaper, blinder gate stands in for it:
+what the classifier or the detector saw that carries text (a web site, a menu, a book
+jacket, a street sign, an envelope, a monitor, a phone, a book…), and photos that look
+like paper (bright and grey, crossed by many sharp edges). On the COCO photos it sends half
+as many photos as the detector, and misses most of those with text (bench/text_pass.py).
 
 The words found are kept as text in the index (searchable by lemma and as phrases,
 daemon/index/texts.py). The kinds — скриншот, документ, чек, билет, паспорт, визитка,
@@ -31,6 +34,7 @@ from daemon.concepts import ConceptBlock
 from daemon.signals import SignalSpec
 from daemon.signals.decode import DecodedPhoto
 from daemon.signals.ocr import Tesseract, TextLine
+from daemon.signals.text_finder import TEXT_SHARE, TextFinder
 
 if TYPE_CHECKING:
     from daemon.config import Settings
@@ -137,10 +141,13 @@ class TextSignal:
     concepts = CONCEPTS
 
     def __init__(self, tesseract: Tesseract, lemma: Callable[[str], str],
-                 classifier: str, detector: str | None) -> None:
+                 classifier: str, detector: str | None,
+                 finder: TextFinder | None = None) -> None:
         """lemma: a word's normal form (pymorphy3); classifier, detector: the model ids
-        of the rows the gate and the kinds read."""
+        of the rows the gate and the kinds read; finder: the text detector of the gate
+        (None: the blinder gate of what the models saw)."""
         self.tesseract = tesseract
+        self.finder = finder
         self.lemma = lemma
         self.classifier = classifier
         self.detector = detector
@@ -155,6 +162,8 @@ class TextSignal:
         """Why the photo may show text ("" when it likely shows none)."""
         if is_screenshot_like(photo, hints):
             return "screenshot"
+        if self.finder is not None:
+            return "text found" if self.finder.text_share(photo.image) >= TEXT_SHARE else ""
         classes = _rows(found.get(self.classifier))
         if sum(p for c, p in classes.items() if c in TEXT_CLASSES) >= TEXT_CLASS_FLOOR:
             return "classifier"
@@ -296,7 +305,8 @@ def _build(settings: Settings, cache_dir: Path | None) -> TextSignal:
     if tesseract is None:
         raise TextUnavailable(why)
     detector = detector_model_id(settings.detector_size) if settings.detector else None
-    return TextSignal(tesseract, Lemmatizer().lemma, model_id(settings.model), detector)
+    return TextSignal(tesseract, Lemmatizer().lemma, model_id(settings.model), detector,
+                      TextFinder())
 
 
 class TextUnavailable(Exception):
