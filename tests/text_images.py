@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from conftest import COCO_IMAGES
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from daemon.signals.ocr import find_tesseract
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+# A wooden table with spoons on it, no writing anywhere: a page is put on it.
+TABLE = COCO_IMAGES / "000000386164.jpg"
 
 TESSERACT, WHY_NO_TESSERACT = find_tesseract()
 needs_tesseract = pytest.mark.skipif(
@@ -37,3 +42,36 @@ RECEIPT = ["ООО «ИКЕА ДОМ»", "ИНН 7701234567", "Кассовый 
            "Стул ИНГОЛЬФ 2 999,00", "Лампа 1 299,00", "ИТОГО 4 298,00", "Сдача 702,00",
            "Спасибо за покупку!"]
 WIFI_SCREEN = ["Настройки Wi-Fi", "Сеть: HomeNet", "Пароль: qwerty12345", "Подключено"]
+
+
+def photographed_page_image(lines: list[str], font_path: Path = FONT) -> Image.Image:
+    """A printed sheet lying on a real table (a COCO photo), a degree and a half askew,
+    slightly out of focus."""
+    table = Image.open(TABLE).convert("RGB")
+    table = table.resize((table.width * 3, table.height * 3), Image.Resampling.LANCZOS)
+    page = Image.new("RGBA", (int(table.width * 0.8), int(table.height * 0.75)),
+                     (245, 245, 238, 255))
+    font = ImageFont.truetype(str(font_path), 42)
+    draw = ImageDraw.Draw(page)
+    for row, line in enumerate(lines):
+        draw.text((60, 60 + row * 74), line, fill=(25, 25, 25, 255), font=font)
+    page = page.rotate(1.5, expand=True, resample=Image.Resampling.BICUBIC)
+    table.paste(page, ((table.width - page.width) // 2, (table.height - page.height) // 2),
+                page)
+    return table.filter(ImageFilter.GaussianBlur(1.2))
+
+
+def photographed_page(lines: list[str], font_path: Path = FONT) -> bytes:
+    """The same, saved as a phone would save it: JPEG bytes."""
+    buffer = io.BytesIO()
+    photographed_page_image(lines, font_path).save(buffer, format="JPEG", quality=75)
+    return buffer.getvalue()
+
+
+NOTICE = ["Уважаемые жители!", "Пятнадцатого марта с девяти", "утра до шести вечера будет",
+          "отключена горячая вода в связи", "с плановым ремонтом труб.",
+          "Просим заранее запастись водой", "и закрыть краны в квартирах.",
+          "Приносим извинения за", "временные неудобства.", "По всем вопросам звоните",
+          "диспетчеру по телефону", "8-800-555-35-35.", "Управляющая компания «Уют»"]
+# its words but the one-letter ones («в», «с», «и»), which keep_word drops on purpose
+NOTICE_WORDS = [w for line in NOTICE for w in re.findall(r"\w+", line) if len(w) > 1]

@@ -76,6 +76,10 @@ LIGHT_FLOOR = 0.5
 # An excluded concept («без людей») at or above this score takes the photo out: as strict
 # as the floor at which a detection counts at all.
 NEGATION_FLOOR = DETECTION_FLOOR
+# A word that names a thing and is also written in a photo («вода» on a notice) scores the
+# photo this much for it: found, but after the photos that show the thing (a detection of
+# 0.3 alone scores as much).
+TEXT_BESIDE_SCORE = 0.3
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,11 @@ class QueryEngine:
         def scores_of(concept: Concept) -> np.ndarray:
             if concept.kind == "text":
                 return text_scores(snapshot, concept, texts)
-            return concept_scores(snapshot, concept)
+            scores = concept_scores(snapshot, concept)
+            if concept.text_match and texts is not None:  # the word written in a photo
+                in_text = text_scores(snapshot, concept, texts) * TEXT_BESIDE_SCORE
+                scores = np.maximum(scores, in_text)
+            return scores
 
         if plan.wanted:
             per_concept = [scores_of(c) for c in plan.wanted]
@@ -248,7 +256,7 @@ class QueryEngine:
         if texts is not None:  # «текст: „…чек ИКЕА Дыбенко…“»
             quotes = [texts.quote(photo_id, () if c.phrase else (c.text_match,),
                                   c.text_match if c.phrase else "")
-                      for c in plan.wanted if c.kind == "text"]
+                      for c in plan.wanted if c.text_match]
             why = tuple(f"текст: „{q}“" for q in quotes if q) + why
         known = facts.of(photo_id) if facts is not None else None
         if known is None:

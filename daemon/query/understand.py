@@ -83,7 +83,8 @@ class Concept:
     kind: str = "thing"
     colour: int | None = None  # the colour term the thing must have («красная машина»)
     # kind "text": the word (any form) or the phrase (word for word) to find in the text
-    # read in photos
+    # read in photos; for another kind, the word as typed when some photo's text has it
+    # too (it then also answers, below the photos that show the thing: TEXT_BESIDE_SCORE)
     text_match: str = ""
     phrase: bool = False
 
@@ -349,8 +350,10 @@ class QueryReader:
                 concept = self._concept(token.surface, (fold_yo(lemma),), token.surface)
                 if concept is not None:
                     break
-        if concept is None and has_text_word is not None and has_text_word(token.surface):
-            concept = text_concept(token.surface)
+        if has_text_word is not None and has_text_word(token.surface):
+            # «воду» is water to look at, and the word «вода» on a notice too
+            concept = text_concept(token.surface) if concept is None else \
+                replace(concept, text_match=token.surface)
         if concept is None and not self.analyzer.lemmatizer.is_known(token.surface):
             corrected = self._typos.correct(token.surface)
             if corrected:

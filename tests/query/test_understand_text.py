@@ -42,9 +42,10 @@ def test_the_text_comes_before_a_correction_that_would_change_the_word(engine) -
     assert [(c.kind, c.text_match) for c in with_text.concepts] == [("text", "икеа")]
 
 
-def test_vocabulary_words_stay_concepts_even_when_a_text_has_them(engine) -> None:
+def test_vocabulary_words_stay_concepts_and_answer_from_the_text_too(engine) -> None:
+    # «кошка» is the cat; a photo whose text says «кошка» answers too, after the cats
     plan = engine.reader.read("кошка", has_text_word=_library_has("кошка"))
-    assert [c.kind for c in plan.concepts] == ["thing"]
+    assert [(c.kind, c.text_match) for c in plan.concepts] == [("thing", "кошка")]
 
 
 def test_the_kinds_of_text_answer_their_words_in_russian_and_english(engine) -> None:

@@ -3,12 +3,21 @@ socket: a word in any form, a phrase in quotes, a kind («скриншот», «
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 from conftest import clear_photo
 from daemon_process import DaemonProcess
-from text_images import RECEIPT, WIFI_SCREEN, draw_lines, needs_tesseract
+from text_images import (
+    NOTICE,
+    RECEIPT,
+    WIFI_SCREEN,
+    draw_lines,
+    needs_tesseract,
+    photographed_page,
+)
 
 pytestmark = needs_tesseract
 
@@ -20,7 +29,11 @@ def _names(answer: dict) -> list[str]:
 def test_the_daemon_reads_text_later_and_finds_it(tmp_path: Path) -> None:
     library = tmp_path / "Телефон"
     draw_lines(library / "чек икеа.png", RECEIPT, size=(700, 900))
-    draw_lines(library / "Screenshot 2026-11-30 в 10.15.png", WIFI_SCREEN, size=(1280, 720))
+    screenshot = draw_lines(library / "Screenshot 2026-11-30 в 10.15.png", WIFI_SCREEN,
+                            size=(1280, 720))
+    yesterday = time.time() - 86400
+    os.utime(screenshot, (yesterday, yesterday))  # no EXIF: dated by the file
+    (library / "объявление в подъезде.jpg").write_bytes(photographed_page(NOTICE))
     shutil.copy(clear_photo("cat"), library / "кот.jpg")
     with DaemonProcess(tmp_path / "home") as daemon:
         daemon.start()
@@ -28,7 +41,7 @@ def test_the_daemon_reads_text_later_and_finds_it(tmp_path: Path) -> None:
         daemon.wait_until(lambda: daemon.call("status")["text"].get("pending") == 0
                           and daemon.idle(), 120, "the text was not read")
         status = daemon.call("status")["text"]
-        assert status["state"] == "on" and status["with_text"] == 2
+        assert status["state"] == "on" and status["with_text"] == 3
 
         assert _names(daemon.call("search", query="чеки")) == ["чек икеа.png"]
         ikea = daemon.call("search", query="чек из ИКЕА")
@@ -39,6 +52,15 @@ def test_the_daemon_reads_text_later_and_finds_it(tmp_path: Path) -> None:
         assert _names(daemon.call("search", query='"Кассовый чек"')) == ["чек икеа.png"]
         assert daemon.call("search", query='"чек кассовый"')["results"] == []
         assert "чек икеа.png" not in _names(daemon.call("search", query="текст без чеков"))
+        # a page photographed on a table: the text detector sent it to be read
+        notice = "объявление в подъезде.jpg"
+        assert _names(daemon.call("search", query="отключат горячую воду")) == [notice]
+        assert _names(daemon.call("search", query='"отключена горячая вода"')) == [notice]
+        assert _names(daemon.call("search", query='"горячую воду"')) == []  # not as written
+        # with the time: the screenshot's file is from yesterday
+        assert _names(daemon.call("search", query="скриншот вчера")) == [
+            "Screenshot 2026-11-30 в 10.15.png"]
+        assert daemon.call("search", query="скриншот летом 2023")["results"] == []
 
         tags = daemon.call("photo.tags", path=str(library / "чек икеа.png"))
         assert "ИТОГО" in tags["text"] and "text" not in daemon.call(

@@ -4,7 +4,6 @@ text; and the filters that drop what Tesseract reads into wood grain and fur."""
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from pathlib import Path
@@ -12,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import COCO_IMAGES, coco_with
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
+from text_images import NOTICE, NOTICE_WORDS, photographed_page
 
 from daemon.signals.decode import decode_bytes
 from daemon.signals.ocr import (
@@ -175,37 +175,8 @@ def test_an_image_larger_than_tesseract_wants_is_read_and_boxes_stay_fractions(
     assert x2 < 1 and y2 < 1
 
 
-def photographed_page(font_path: Path, lines: list[str]) -> bytes:
-    """A printed sheet lying on a real table, a degree and a half askew, slightly out of
-    focus, saved as a phone would save it: JPEG bytes."""
-    table = Image.open(TABLE).convert("RGB")
-    table = table.resize((table.width * 3, table.height * 3), Image.Resampling.LANCZOS)
-    page = Image.new("RGBA", (int(table.width * 0.8), int(table.height * 0.75)),
-                     (245, 245, 238, 255))
-    font = ImageFont.truetype(str(font_path), 42)
-    draw = ImageDraw.Draw(page)
-    for row, line in enumerate(lines):
-        draw.text((60, 60 + row * 74), line, fill=(25, 25, 25, 255), font=font)
-    page = page.rotate(1.5, expand=True, resample=Image.Resampling.BICUBIC)
-    table.paste(page, ((table.width - page.width) // 2, (table.height - page.height) // 2),
-                page)
-    photo = table.filter(ImageFilter.GaussianBlur(1.2))
-    buffer = io.BytesIO()
-    photo.save(buffer, format="JPEG", quality=75)
-    return buffer.getvalue()
-
-
-NOTICE = ["Уважаемые жители!", "Пятнадцатого марта с девяти", "утра до шести вечера будет",
-          "отключена горячая вода в связи", "с плановым ремонтом труб.",
-          "Просим заранее запастись водой", "и закрыть краны в квартирах.",
-          "Приносим извинения за", "временные неудобства.", "По всем вопросам звоните",
-          "диспетчеру по телефону", "8-800-555-35-35.", "Управляющая компания «Уют»"]
-# its words but the one-letter ones («в», «с», «и»), which keep_word drops on purpose
-NOTICE_WORDS = [w for line in NOTICE for w in re.findall(r"\w+", line) if len(w) > 1]
-
-
 def test_a_printed_page_photographed_on_a_table_is_read(font_path) -> None:
-    photo = decode_bytes(photographed_page(font_path, NOTICE), min_side=READ_MIN_SIDE)
+    photo = decode_bytes(photographed_page(NOTICE, font_path), min_side=READ_MIN_SIDE)
     assert photo.file_format == "JPEG"
     lines = TESSERACT.read(photo.image)
     assert_reads_most(lines, NOTICE_WORDS, missed=2)

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import COCO_IMAGES, coco_with
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
+from text_images import NOTICE, NOTICE_WORDS, photographed_page_image
 
 from daemon.index.store import SparseTags
 from daemon.signals.decode import DecodedPhoto, decode_bytes
@@ -110,30 +111,6 @@ def render(font_path: Path, lines: list[str], size: int = 30, width: int = 1000,
     return image
 
 
-def photographed_page(font_path: Path, lines: list[str]) -> Image.Image:
-    """A printed sheet lying on a real table, a degree and a half askew, slightly out of
-    focus (save it as JPEG: a phone's photo of a page)."""
-    table = Image.open(TABLE).convert("RGB")
-    table = table.resize((table.width * 3, table.height * 3), Image.Resampling.LANCZOS)
-    page = Image.new("RGBA", (int(table.width * 0.8), int(table.height * 0.75)),
-                     (245, 245, 238, 255))
-    font = ImageFont.truetype(str(font_path), 42)
-    draw = ImageDraw.Draw(page)
-    for row, line in enumerate(lines):
-        draw.text((60, 60 + row * 74), line, fill=(25, 25, 25, 255), font=font)
-    page = page.rotate(1.5, expand=True, resample=Image.Resampling.BICUBIC)
-    table.paste(page, ((table.width - page.width) // 2, (table.height - page.height) // 2),
-                page)
-    return table.filter(ImageFilter.GaussianBlur(1.2))
-
-
-NOTICE = ["Уважаемые жители!", "Пятнадцатого марта с девяти", "утра до шести вечера будет",
-          "отключена горячая вода в связи", "с плановым ремонтом труб.",
-          "Просим заранее запастись водой", "и закрыть краны в квартирах.",
-          "Приносим извинения за", "временные неудобства.", "По всем вопросам звоните",
-          "диспетчеру по телефону", "8-800-555-35-35.", "Управляющая компания «Уют»"]
-# its words but the one-letter ones («в», «с», «и»), which keep_word drops on purpose
-NOTICE_WORDS = [w for line in NOTICE for w in re.findall(r"\w+", line) if len(w) > 1]
 
 
 def rows(scores: dict[int, float]) -> SparseTags:
@@ -252,7 +229,7 @@ def test_a_photo_the_gate_sends_past_is_never_read(never_reads) -> None:
 
 # --- the gate: paper --------------------------------------------------------------------------
 def test_a_photographed_printed_page_looks_like_paper(signal, font_path) -> None:
-    page = decoded(photographed_page(font_path, NOTICE))
+    page = decoded(photographed_page_image(NOTICE, font_path))
     assert looks_like_paper(page.image)
     assert signal.worth_reading(page, {}, CAMERA) == "paper"
 
@@ -267,7 +244,7 @@ def test_the_table_alone_and_a_blank_sheet_do_not_look_like_paper() -> None:
 
 # --- reading ----------------------------------------------------------------------------------
 def test_a_photographed_notice_is_read_through_the_paper_gate(signal, font_path) -> None:
-    reading = signal.read_text(decoded(photographed_page(font_path, NOTICE)), {}, CAMERA)
+    reading = signal.read_text(decoded(photographed_page_image(NOTICE, font_path)), {}, CAMERA)
     assert reading.read
     assert_reads_most(reading, NOTICE_WORDS, missed=2)
     assert "текст" in reading.kinds and "скриншот" not in reading.kinds
