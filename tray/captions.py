@@ -12,6 +12,7 @@ PREVIEW_HINTS = "← → — соседние фото · Enter — открыт
 TAG_MIN_PROB = 0.05  # the classifier's tags below this are noise to a person
 DETECTOR_MIN_PROB = 0.3
 TAGS_SHOWN = 6
+TEXT_SHOWN = 120  # characters of the text read in a photo that the preview shows
 
 
 @dataclass(frozen=True)
@@ -90,5 +91,13 @@ def tag_lines(answer: dict[str, Any]) -> list[str]:
         if found["prob"] >= DETECTOR_MIN_PROB and found["russian"] not in names:
             chosen.append(found)
             names.add(found["russian"])
+    for kind in answer.get("text_kinds") or []:  # «чек», «скриншот»: what the text is
+        if kind["prob"] >= DETECTOR_MIN_PROB and kind["russian"] not in names:
+            chosen.append(kind)
+            names.add(kind["russian"])
     chosen.sort(key=lambda t: -t["prob"])
-    return [f"{t['russian']} {round(t['prob'] * 100)} %" for t in chosen]
+    lines = [f"{t['russian']} {round(t['prob'] * 100)} %" for t in chosen]
+    text = " ".join(str(answer.get("text") or "").split())
+    if text:  # the text read in the photo, its beginning
+        lines.append(f"Текст: «{text[:TEXT_SHOWN]}{'…' if len(text) > TEXT_SHOWN else ''}»")
+    return lines
