@@ -59,6 +59,10 @@ def status_line(status: dict[str, Any] | None) -> str:
         return "Ошибка в файле настроек: действуют прежние настройки"
     if pending:
         return f"Проиндексировано {format_count(indexed)} из {format_count(indexed + pending)}"
+    text = status.get("text") or {}
+    if text.get("state") == "on" and text.get("pending"):  # the later pass: the text
+        return (f"Проиндексировано {format_count(indexed)}; читаю текст на фото: осталось "
+                f"{format_count(int(text['pending']))}")
     return f"Проиндексировано {format_count(indexed)}"
 
 

@@ -17,6 +17,9 @@ def test_status_line_in_russian() -> None:
         "Проиндексировано 1 234 из 5 000"
     assert status_line({"indexed": 10, "pending": 0, "paused": True}) == "Пауза"
     assert status_line(None) == "Служба не запущена"
+    reading = {"indexed": 1200, "pending": 0, "text": {"state": "on", "pending": 1500}}
+    assert status_line(reading) == "Проиндексировано 1 200; читаю текст на фото: осталось 1 500"
+    assert status_line({**reading, "text": {"state": "off"}}) == "Проиндексировано 1 200"
     assert icon_state(None) == "down" and icon_state({"paused": True}) == "paused"
     assert icon_state({"pending": 5}) == "indexing"
 
