@@ -75,3 +75,25 @@ NOTICE = ["Уважаемые жители!", "Пятнадцатого март
           "диспетчеру по телефону", "8-800-555-35-35.", "Управляющая компания «Уют»"]
 # its words but the one-letter ones («в», «с», «и»), which keep_word drops on purpose
 NOTICE_WORDS = [w for line in NOTICE for w in re.findall(r"\w+", line) if len(w) > 1]
+
+
+def window_screenshot(display: str, lines: list[str]) -> Image.Image:
+    """A real Tk window with these lines as labels, grabbed off the X screen (Xvfb: the
+    `display` fixture); skips the test where the screen cannot be grabbed."""
+    tkinter = pytest.importorskip("tkinter")
+    from PIL import ImageGrab
+
+    root = tkinter.Tk(screenName=display)
+    try:
+        root.geometry("+0+0")
+        root.configure(bg="white")
+        for text in lines:
+            tkinter.Label(root, text=text, font=("DejaVu Sans", 28), bg="white",
+                          fg="black").pack(anchor="w", padx=20, pady=8)
+        root.update()
+        try:
+            return ImageGrab.grab(xdisplay=display)
+        except OSError as exc:
+            pytest.skip(f"cannot grab the X screen here: {exc}")
+    finally:
+        root.destroy()

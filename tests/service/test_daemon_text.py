@@ -17,6 +17,7 @@ from text_images import (
     draw_lines,
     needs_tesseract,
     photographed_page,
+    window_screenshot,
 )
 
 pytestmark = needs_tesseract
@@ -26,9 +27,11 @@ def _names(answer: dict) -> list[str]:
     return [Path(r["path"]).name for r in answer["results"]]
 
 
-def test_the_daemon_reads_text_later_and_finds_it(tmp_path: Path) -> None:
+def test_the_daemon_reads_text_later_and_finds_it(tmp_path: Path, display: str) -> None:
     library = tmp_path / "Телефон"
     draw_lines(library / "чек икеа.png", RECEIPT, size=(700, 900))
+    window_screenshot(display, ["Настройки галереи", "Search photos by words"]).save(
+        library / "Снимок экрана 🖥.png")
     screenshot = draw_lines(library / "Screenshot 2026-11-30 в 10.15.png", WIFI_SCREEN,
                             size=(1280, 720))
     yesterday = time.time() - 86400
@@ -41,7 +44,7 @@ def test_the_daemon_reads_text_later_and_finds_it(tmp_path: Path) -> None:
         daemon.wait_until(lambda: daemon.call("status")["text"].get("pending") == 0
                           and daemon.idle(), 120, "the text was not read")
         status = daemon.call("status")["text"]
-        assert status["state"] == "on" and status["with_text"] == 3
+        assert status["state"] == "on" and status["with_text"] == 4
 
         assert _names(daemon.call("search", query="чеки")) == ["чек икеа.png"]
         ikea = daemon.call("search", query="чек из ИКЕА")
@@ -57,6 +60,9 @@ def test_the_daemon_reads_text_later_and_finds_it(tmp_path: Path) -> None:
         assert _names(daemon.call("search", query="отключат горячую воду")) == [notice]
         assert _names(daemon.call("search", query='"отключена горячая вода"')) == [notice]
         assert _names(daemon.call("search", query='"горячую воду"')) == []  # not as written
+        # a real window's screenshot, in Russian and English
+        assert _names(daemon.call("search", query="настройки галереи")) == ["Снимок экрана 🖥.png"]
+        assert "Снимок экрана 🖥.png" in _names(daemon.call("search", query="search words"))
         # with the time: the screenshot's file is from yesterday
         assert _names(daemon.call("search", query="скриншот вчера")) == [
             "Screenshot 2026-11-30 в 10.15.png"]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import COCO_IMAGES, coco_with
 from PIL import Image, ImageDraw, ImageFont
-from text_images import NOTICE, NOTICE_WORDS, photographed_page_image
+from text_images import NOTICE, NOTICE_WORDS, photographed_page_image, window_screenshot
 
 from daemon.index.store import SparseTags
 from daemon.signals.decode import DecodedPhoto, decode_bytes
@@ -264,23 +264,8 @@ def test_a_photo_without_text_read_on_a_classifier_s_hunch_has_no_text(signal,
 
 
 def test_a_screenshot_of_a_real_window_is_read_as_a_screenshot(signal, display) -> None:
-    tkinter = pytest.importorskip("tkinter")
-    from PIL import ImageGrab
-
-    root = tkinter.Tk(screenName=display)
-    try:
-        root.geometry("+0+0")
-        root.configure(bg="white")
-        for text in ("Настройки галереи", "Папка с фотографиями", "Search photos by words"):
-            tkinter.Label(root, text=text, font=("DejaVu Sans", 28), bg="white",
-                          fg="black").pack(anchor="w", padx=20, pady=8)
-        root.update()
-        try:
-            screen = ImageGrab.grab(xdisplay=display)
-        except OSError as exc:
-            pytest.skip(f"cannot grab the X screen here: {exc}")
-    finally:
-        root.destroy()
+    screen = window_screenshot(display, ["Настройки галереи", "Папка с фотографиями",
+                                         "Search photos by words"])
     shot = decoded(screen, "PNG")
     assert signal.worth_reading(shot, {}, NO_CAMERA) == "screenshot"
     reading = signal.read_text(shot, {}, NO_CAMERA)
