@@ -238,6 +238,10 @@ class QueryReader:
         if time is not None:
             text = without_spans(text, time.spans)
         places = self._places(text, has_place)
+        if has_text_word is not None and has_place is not None:
+            # «билет до Сочи»: no photo was taken there, but a ticket says so
+            places = [m for m in places if has_place(place_filter([m]))
+                      or not self._written_in_photos(text, m, has_text_word)]
         if places:
             text = without_spans(text, [span for m in places for span in m.spans])
         plan = self._read_content(query, text, read_as, has_text_word)
@@ -259,6 +263,12 @@ class QueryReader:
         found = find_places(text, self.gazetteer, self.analyzer.lemmatizer.lemmas)
         return [m for m in found if not (m.ambiguous or self._is_term(text, m))
                 or (has_place is not None and has_place(place_filter([m])))]
+
+    def _written_in_photos(self, text: str, match: PlaceMatch,
+                           has_text_word: Callable[[str], bool]) -> bool:
+        words = [w for start, end in match.spans for w in tokenize(text[start:end])
+                 if w not in PREPOSITIONS]
+        return bool(words) and all(has_text_word(w) for w in words)
 
     def _is_term(self, text: str, match: PlaceMatch) -> bool:
         """The place's name is also a vocabulary term: «йорк» the terrier, «малина»."""

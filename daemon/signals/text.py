@@ -108,6 +108,12 @@ _PRICE = re.compile(r"\d+[.,]\d{2}(?!\d)")
 _CONTACT = re.compile(r"@|www\.|https?://|(?:\+\d|\(\d{3}\)|\d{3}-\d{2}-\d{2})")
 # Below this a kind is noise (a classifier's 0.05 for «menu» on a photo of a poster).
 KIND_FLOOR = 0.2
+# The kinds that say what a text is for; one of them at SURE_KIND explains the text, and
+# the other kinds it gave the photo are capped at EXPLAINED_CAP (_explained).
+SPECIFIC_KINDS = ("чек", "билет", "паспорт", "визитка", "меню")
+SURE_KIND = 0.7
+EXPLAINED_CAP = 0.4
+SCREEN_CLASSES = (664, 782, 745, 851)  # ImageNet monitor, screen, projector, television
 _WORD = re.compile(r"[0-9A-Za-zА-Яа-яЁё]+")
 
 
@@ -240,10 +246,33 @@ class TextSignal:
         elif (not screenshot and len(lines) <= 8 and len(words) <= 20 and coverage < 0.25
               and tallest >= 0.04):
             put("вывеска", 0.55)  # a few big words in a camera photo: a sign, a plate
-        if (_is_slide_shape(aspect) and 2 <= len(lines) <= 14 and len(words) <= 80
-                and tallest >= 0.05 and "документ" not in kinds):
+        # a slide is shown on a screen: a file of one, or a screen or projector in the photo
+        on_screen = screenshot or not hints.camera or max(
+            (classes.get(c, 0.0) for c in SCREEN_CLASSES), default=0.0) >= 0.1
+        if (_is_slide_shape(aspect) and on_screen and 2 <= len(lines) <= 14
+                and len(words) <= 80 and tallest >= 0.05 and "документ" not in kinds):
             put("слайд", 0.6 + 0.2 * screenshot)
+        return _explained(kinds)
+
+
+def _explained(kinds: dict[str, float]) -> dict[str, float]:
+    """What a text is of a specific kind explains it: a receipt's many lines do not make it
+    also «документ», its big letters «вывеска», its «кофе» and prices «меню». When a
+    specific kind is sure, the weaker kinds are capped below the floor of a sure one; a
+    passport stays a document (documents, in Russian, are one's papers too)."""
+    sure = max((kinds.get(k, 0.0) for k in SPECIFIC_KINDS), default=0.0)
+    if sure < SURE_KIND:
         return kinds
+    strongest = max(SPECIFIC_KINDS, key=lambda k: kinds.get(k, 0.0))
+    explained = dict(kinds)
+    for kind, score in kinds.items():
+        if kind in ("текст", "скриншот", strongest):
+            continue
+        if kind == "документ" and strongest == "паспорт":
+            continue
+        if score <= sure - 0.2 or kind in ("документ", "вывеска", "слайд"):
+            explained[kind] = min(score, EXPLAINED_CAP)
+    return {k: v for k, v in explained.items() if v >= KIND_FLOOR}
 
 
 def is_screenshot_like(photo: DecodedPhoto, hints: FileHints) -> bool:

@@ -63,3 +63,15 @@ def test_a_less_likely_parse_finds_the_word_the_first_misses(engine) -> None:
     # pymorphy3 reads «чеков» first as the surname Чеков; the query means receipts
     (concept,) = engine.reader.read("без чеков").concepts
     assert concept.negated and concept.relevance[CONCEPTS.first + KINDS.index("чек")] == 1.0
+
+
+def test_a_place_no_photo_was_taken_in_is_looked_for_in_the_text(engine) -> None:
+    nowhere = lambda place: False  # noqa: E731 - the library has no photos from any place
+    plan = engine.reader.read("билет до Сочи", has_place=nowhere,
+                              has_text_word=_library_has("сочи"))
+    assert plan.places == () and [(c.kind, c.text_match) for c in plan.concepts] == [
+        ("thing", ""), ("text", "сочи")]
+    # with photos taken there, it is the place
+    there = engine.reader.read("билет до Сочи", has_place=lambda place: True,
+                               has_text_word=_library_has("сочи"))
+    assert [m.understood for m in there.places] == ["Сочи"]
