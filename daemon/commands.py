@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def _read_text(settings: Settings, store: Store, quiet: bool) -> None:
         if not pending:
             continue
         report = text_pass.run(progress=None if quiet or not sys.stderr.isatty()
-                               else _pass_progress)
+                               else _pass_progress, workers=os.cpu_count() or 1)
         if not quiet and sys.stderr.isatty():
             print(file=sys.stderr)
         _print(f"text in photos: {report.read} of {pending} photos looked like text and were "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,21 @@ log = logging.getLogger(__name__)
 
 # Called for each photo read: (photo id, path, its text or None when it has none).
 ReadCallback = Callable[[int, str, str | None], None]
+
+
+@dataclass
+class _Job:
+    """One photo on its way through the pass."""
+
+    photo_id: int
+    path: str
+    content_hash: str
+    found: dict[str, SparseTags]  # the rows of the signals the gate and the kinds read
+    hints: FileHints
+    outcome: str = ""  # "read", "changed", "vanished" or "unreadable"
+    reading: TextReading | None = None
+    error: str = ""
+    ocr_seconds: float = 0.0
 
 
 @dataclass
@@ -56,73 +72,106 @@ class TextPass:
         return self.store.count_unread_by(self.signal.model_id)
 
     def run(self, limit: int | None = None, keep_going: Callable[[], bool] = lambda: True,
-            progress: Callable[[int, int], None] | None = None) -> PassReport:
-        """Read up to limit photos (None: all), asking keep_going before each."""
+            progress: Callable[[int, int], None] | None = None,
+            workers: int = 1) -> PassReport:
+        """Read up to limit photos (None: all), asking keep_going before each; workers:
+        photos read at once (Tesseract is a process of its own, so threads use the cores;
+        the daemon reads one at a time, `index` one per core)."""
         started = time.perf_counter()
         report = PassReport()
         total = self.pending() if progress is not None else 0
         done = 0
         wrapped = self._cursor == 0
-        while limit is None or done < limit:
-            batch = self.store.unread_by(self.signal.model_id,
-                                         16 if limit is None else min(16, limit - done),
-                                         self._cursor)
-            if not batch:
-                self._cursor = 0
-                if wrapped:
-                    break
-                wrapped = True
-                continue
-            for photo_id, path, content_hash in batch:
-                self._cursor = photo_id
-                if not keep_going():
-                    report.seconds = time.perf_counter() - started
-                    return report
-                self._read_one(photo_id, path, content_hash, report)
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+        stopped = False
+        with ThreadPoolExecutor(workers, thread_name_prefix="text") as pool:
+            while not stopped and (limit is None or done < limit):
+                size = 4 * workers if limit is None else min(4 * workers, limit - done)
+                batch = self.store.unread_by(self.signal.model_id, size, self._cursor)
+                if not batch:
+                    self._cursor = 0
+                    if wrapped:
+                        break
+                    wrapped = True
+                    continue
+                jobs = []
+                for photo_id, path, content_hash in batch:
+                    if not keep_going():
+                        stopped = True
+                        break
+                    self._cursor = photo_id
+                    if self._copy_twin(photo_id, path, content_hash, report):
+                        done += 1
+                    else:
+                        jobs.append(self._job(photo_id, path, content_hash))
+                for job in pool.map(self._work, jobs):  # in order; the store is ours alone
+                    self._finish(job, report)
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _read_one(self, photo_id: int, path: str, content_hash: str,
-                  report: PassReport) -> None:
+    def _copy_twin(self, photo_id: int, path: str, content_hash: str,
+                   report: PassReport) -> bool:
         twin = self.store.read_of_same_content(content_hash, self.signal.model_id)
-        if twin is not None:
-            tags, reader, text = twin
-            self._write(photo_id, path, content_hash, tags, reader, text, report)
-            report.copied += 1
-            return
-        try:
-            data = read_file(Path(path))
-            if hash_bytes(data) != content_hash:
-                report.failed += 1  # edited since the first pass: it is tagged again first
-                return
-            photo = decode_bytes(data, content_hash, min_side=READ_MIN_SIDE)
-        except DecodeError as exc:
-            report.failed += 1
-            if str(exc) == "file vanished":
-                return  # the first pass will take it out of the index
-            log.info("text pass: cannot read %s: %s", path, exc)
-            self._write(photo_id, path, content_hash, _tags(TextReading({}, (), False)),
-                        self.reader, None, report)  # read again when the file changes
-            return
+        if twin is None:
+            return False
+        tags, reader, text = twin
+        self._write(photo_id, path, content_hash, tags, reader, text, report)
+        report.copied += 1
+        return True
+
+    def _job(self, photo_id: int, path: str, content_hash: str) -> _Job:
+        """What reading a photo needs from the index (read here, in the store's thread)."""
         found = {m: tags for m in self.signal.needs
                  if (tags := self.store.tags_of(path, m)) is not None}
         facts = self.store.facts_of(path)
-        hints = FileHints(camera=facts.camera if facts is not None else "")
-        ocr_started = time.perf_counter()
+        return _Job(photo_id, path, content_hash, found,
+                    FileHints(camera=facts.camera if facts is not None else ""))
+
+    def _work(self, job: _Job) -> _Job:
+        """Read, check, decode, gate and OCR one photo (in a worker thread)."""
         try:
-            reading = self.signal.read_text(photo, found, hints)
+            data = read_file(Path(job.path))
+            if hash_bytes(data) != job.content_hash:
+                job.outcome = "changed"  # edited since the first pass: it is tagged first
+                return job
+            photo = decode_bytes(data, job.content_hash, min_side=READ_MIN_SIDE)
+        except DecodeError as exc:
+            job.outcome = "vanished" if str(exc) == "file vanished" else "unreadable"
+            job.error = str(exc)
+            return job
+        started = time.perf_counter()
+        try:
+            job.reading = self.signal.read_text(photo, job.found, job.hints)
         except OcrError as exc:
-            log.warning("text pass: %s: %s", path, exc)
-            reading = TextReading({}, (), read=False)
-        report.ocr_seconds += time.perf_counter() - ocr_started
+            job.error = str(exc)
+            job.reading = TextReading({}, (), read=False)
+        job.ocr_seconds = time.perf_counter() - started
+        job.outcome = "read"
+        return job
+
+    def _finish(self, job: _Job, report: PassReport) -> None:
+        if job.outcome in ("changed", "vanished"):
+            report.failed += 1  # the first pass takes it up (again, or out of the index)
+            return
+        if job.outcome == "unreadable":
+            report.failed += 1
+            log.info("text pass: cannot read %s: %s", job.path, job.error)
+            self._write(job.photo_id, job.path, job.content_hash,
+                        _tags(TextReading({}, (), False)), self.reader, None,
+                        report)  # read again when the file changes
+            return
+        if job.error:
+            log.warning("text pass: %s: %s", job.path, job.error)
+        reading = job.reading
+        assert reading is not None
+        report.ocr_seconds += job.ocr_seconds
         if reading.read:
             report.read += 1
         else:
             report.passed += 1
-        self._write(photo_id, path, content_hash, _tags(reading), self.reader,
+        self._write(job.photo_id, job.path, job.content_hash, _tags(reading), self.reader,
                     reading.text if reading.read else None, report)
 
     def _write(self, photo_id: int, path: str, content_hash: str, tags: SparseTags,

@@ -109,3 +109,16 @@ def test_a_moved_photo_keeps_its_text(tmp_path, library, fake_tagger, gazetteer,
         stat = new.stat()
         store.move_photo(str(old), FileIdentity(str(new), stat.st_size, stat.st_mtime_ns))
         assert "ИКЕА" in store.text_of(str(new))
+
+
+def test_two_workers_read_the_same_as_one(tmp_path, library, fake_tagger, gazetteer,
+                                          lemma) -> None:
+    texts = []
+    for workers in (1, 2):
+        with Store(tmp_path / f"index-{workers}.sqlite3") as store:
+            _index(store, library, fake_tagger, gazetteer)
+            signal = TextSignal(TESSERACT, lemma, fake_tagger.model_id, None)
+            report = TextPass(store, signal).run(workers=workers)
+            assert (report.read, report.passed, report.with_text) == (2, 1, 2)
+            texts.append({p.name: store.text_of(str(p)) for p in library.iterdir()})
+    assert texts[0] == texts[1]
