@@ -36,3 +36,16 @@ def make_large_jpegs(folder: Path, count: int, size: tuple[int, int] = (4000, 30
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def wrap_words(text: str, face, width: float) -> list[str]:  # noqa: ANN001 - a Pillow font
+    """The text broken into lines no wider than width in this font (words kept whole)."""
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if line and face.getlength(candidate) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return lines + ([line] if line else [])

@@ -67,8 +67,9 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from common import COCO, ROOT, coco_photos
+from common import COCO, ROOT, coco_photos, wrap_words
 from PIL import Image, ImageDraw, ImageFont
+from text_pass import text_signal
 
 sys.path.insert(0, str(ROOT / "tests"))
 from photo_files import photo_exif  # noqa: E402 - the test helper that writes real EXIF
@@ -83,12 +84,12 @@ from daemon.index.scan import ScanOptions  # noqa: E402
 from daemon.index.store import Store  # noqa: E402
 from daemon.index.texts import TextTable  # noqa: E402
 from daemon.query.search import build_query_engine  # noqa: E402
-from daemon.signals import Signal, later_specs, load_signals, signal_sources  # noqa: E402
+from daemon.signals import Signal, load_signals, signal_sources  # noqa: E402
 from daemon.signals.decode import decode_photo  # noqa: E402
 from daemon.signals.detector import Detector  # noqa: E402
 from daemon.signals.metadata import FactsReader  # noqa: E402
 from daemon.signals.ocr import one_thread  # noqa: E402
-from daemon.signals.text import KINDS, TextSignal, TextUnavailable  # noqa: E402
+from daemon.signals.text import KINDS, TextSignal  # noqa: E402
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
@@ -207,16 +208,7 @@ class Line:
 
 
 def wrap(text: str, size: int, bold: bool, width: float) -> list[str]:
-    face = font(size, bold)
-    lines, line = [], ""
-    for word in text.split():
-        candidate = f"{line} {word}".strip()
-        if line and face.getlength(candidate) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = candidate
-    return lines + ([line] if line else [])
+    return wrap_words(text, font(size, bold), width)
 
 
 def wrapped(text: str, width: float, size: int = 28, bold: bool = False,
@@ -934,18 +926,6 @@ def relevant(query: dict, manifest: Sequence[Rendered]) -> set[str]:
 
 
 # --- the run ----------------------------------------------------------------------------------
-def text_signal(settings: Settings) -> TextSignal:
-    """The later pass's signal, built as `index` builds it (commands._read_text)."""
-    for spec in later_specs(settings):
-        try:
-            signal = spec.build(settings, None)
-        except TextUnavailable as exc:
-            sys.exit(f"the text signal cannot run here: {exc}")
-        if isinstance(signal, TextSignal):
-            return signal
-    sys.exit("the settings ask for no text signal")
-
-
 @dataclass
 class Outcome:
     q: str

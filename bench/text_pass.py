@@ -45,7 +45,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import COCO, ROOT, make_large_jpegs, peak_rss_mb
+from common import COCO, ROOT, make_large_jpegs, peak_rss_mb, wrap_words
 from PIL import Image, ImageDraw, ImageFont
 
 from daemon.config import Settings
@@ -527,15 +527,7 @@ def render_screenshot(width: int, height: int, dark: bool, rng: random.Random
 
 
 def _wrap(paragraph: str, face: ImageFont.FreeTypeFont, width: float) -> list[str]:
-    lines, line = [], ""
-    for word in paragraph.split():
-        candidate = f"{line} {word}".strip()
-        if line and face.getlength(candidate) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = candidate
-    return lines + ([line] if line else [])
+    return wrap_words(paragraph, face, width)
 
 
 if __name__ == "__main__":

@@ -216,3 +216,22 @@ class Counting(ModelSignal):
         with self._lock:
             self.predicted += len(batch)
         return self.inner.predict(batch)
+
+
+# --- pictures of text (tests/text_images.py draws them) -------------------------------------
+@pytest.fixture(scope="module")
+def font_path() -> Path:
+    from text_images import FONT
+
+    if not FONT.is_file():
+        pytest.skip(f"needs the DejaVu Sans font at {FONT} (apt install fonts-dejavu-core)")
+    return FONT
+
+
+@pytest.fixture(scope="module")
+def one_openmp_thread():
+    """Tesseract as the daemon runs it: one OpenMP thread (ocr.one_thread). On two cores its
+    default threads make each page several times slower."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OMP_THREAD_LIMIT", "1")
+        yield

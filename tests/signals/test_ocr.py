@@ -10,9 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import COCO_IMAGES, coco_with
+from conftest import coco_with
 from PIL import Image, ImageDraw, ImageFont
-from text_images import NOTICE, NOTICE_WORDS, photographed_page
+from text_images import (
+    NOTICE,
+    NOTICE_WORDS,
+    TESSERACT,
+    needs_tesseract,
+    photographed_page,
+)
 
 from daemon.signals.decode import decode_bytes
 from daemon.signals.ocr import (
@@ -26,32 +32,13 @@ from daemon.signals.ocr import (
 )
 from daemon.signals.text import READ_MIN_SIDE
 
-TESSERACT, WHY_NOT = find_tesseract()
-pytestmark = pytest.mark.skipif(
-    TESSERACT is None or "rus" not in TESSERACT.languages,
-    reason=f"needs Tesseract with Russian data ({WHY_NOT or 'no rus data'}): apt install "
-           "tesseract-ocr tesseract-ocr-rus (.ci/run installs it)")
+pytestmark = [needs_tesseract, pytest.mark.usefixtures("one_openmp_thread")]
 
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-# A wooden table with spoons on it, no writing anywhere: the page is put on it.
-TABLE = COCO_IMAGES / "000000386164.jpg"
 _LETTERS = re.compile(r"[A-Za-zА-Яа-яЁё]")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """Tesseract as the daemon runs it: one OpenMP thread (one_thread). On two cores its
-    default threads make each page several times slower."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("OMP_THREAD_LIMIT", "1")
-        yield
 
 
-@pytest.fixture(scope="module")
-def font_path() -> Path:
-    if not FONT.is_file():
-        pytest.skip(f"needs the DejaVu Sans font at {FONT} (apt install fonts-dejavu-core)")
-    return FONT
 
 
 def render(font_path: Path, lines: list[str], size: int = 36, width: int = 1000,

@@ -10,13 +10,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import COCO_IMAGES, coco_with
+from conftest import coco_with
 from PIL import Image, ImageDraw, ImageFont
-from text_images import NOTICE, NOTICE_WORDS, photographed_page_image, window_screenshot
+from text_images import (
+    NOTICE,
+    NOTICE_WORDS,
+    TABLE,
+    TESSERACT,
+    needs_tesseract,
+    photographed_page_image,
+    window_screenshot,
+)
 
 from daemon.index.store import SparseTags
 from daemon.signals.decode import DecodedPhoto, decode_bytes
-from daemon.signals.ocr import Tesseract, TextLine, find_tesseract
+from daemon.signals.ocr import Tesseract, TextLine
 from daemon.signals.text import (
     KIND_FLOOR,
     KINDS,
@@ -30,40 +38,21 @@ from daemon.signals.text import (
     looks_like_paper,
 )
 
-TESSERACT, WHY_NOT = find_tesseract()
-pytestmark = pytest.mark.skipif(
-    TESSERACT is None or "rus" not in TESSERACT.languages,
-    reason=f"needs Tesseract with Russian data ({WHY_NOT or 'no rus data'}): apt install "
-           "tesseract-ocr tesseract-ocr-rus (.ci/run installs it)")
+pytestmark = [needs_tesseract, pytest.mark.usefixtures("one_openmp_thread")]
 
 CLASSIFIER = "efficientnet-lite0"  # ImageNet numbering
 DETECTOR = "centernet-coco80-384"  # COCO-80 numbering
 CAMERA = FileHints(camera="Apple iPhone 12")
 NO_CAMERA = FileHints()
 DOCUMENT_KINDS = [k for k in KINDS if k not in ("текст", "скриншот")]
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-# A wooden table with spoons on it, no writing anywhere: the page is put on it.
-TABLE = COCO_IMAGES / "000000386164.jpg"
 # ImageNet classes a classifier gives photos of animals: nothing that carries text.
 ZEBRA, GOLDFINCH = 340, 11
 WEB_SITE, MENU, STREET_SIGN, MONITOR, LAPTOP, ENVELOPE = 916, 922, 919, 664, 620, 549
 PERSON, STOP_SIGN = 0, 11  # COCO
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """Tesseract as the daemon runs it: one OpenMP thread (ocr.one_thread). On two cores
-    its default threads make each page several times slower."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("OMP_THREAD_LIMIT", "1")
-        yield
 
 
-@pytest.fixture(scope="module")
-def font_path() -> Path:
-    if not FONT.is_file():
-        pytest.skip(f"needs the DejaVu Sans font at {FONT} (apt install fonts-dejavu-core)")
-    return FONT
 
 
 @pytest.fixture(scope="module")
