@@ -44,7 +44,13 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
                           facts=FactsReader.load())
         report = indexer.index_folder(folder, options, progress_printer(not args.quiet))
         _print_index_report(folder, report, indexer.models)
-        if not args.no_text:
+        if not settings.text:  # turned off: what was read goes (it is the user's text)
+            from daemon.signals.text import MODEL_ID as TEXT_MODEL_ID
+
+            if forgotten := store.forget_texts(TEXT_MODEL_ID):
+                _print(f"text in photos is off (text = false): forgot the text of "
+                       f"{forgotten} photos")
+        elif not args.no_text:
             _read_text(settings, store, args.quiet)
     _print(f"index: {db}")
     return 0

@@ -295,6 +295,12 @@ def test_index_reads_the_text_and_search_tags_and_export_show_it(tmp_path: Path)
     assert "text in photos: on (tesseract-" in status and "text found in 1" in status
     # without the pass this time: nothing is read, nothing is lost
     assert "text in photos" not in run(home, "index", "--no-text", str(photos)).stdout
+    # turned off in the settings: the text read is deleted, and nothing is read again
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "settings.toml").write_text("text = false\n", encoding="utf-8")
+    assert "forgot the text of 1 photos" in run(home, "index", str(photos)).stdout
+    assert " text:" not in run(home, "tags", str(photos / "чек из икеа.png")).stdout
+    assert run(home, "search", '"кассовый чек"').stdout.splitlines()[1] == "Ничего не найдено."
 
 
 def test_status_says_how_to_turn_the_text_on_where_tesseract_is_missing(tmp_path: Path) -> None:

@@ -525,6 +525,14 @@ class Store:
             return None
         return SparseTags.from_blobs(row[0], row[1]), row[2] or "", row[3]
 
+    def forget_texts(self, model: str) -> int:
+        """Delete the text read in photos and the text signal's rows (the user turned it
+        off); how many photos had text."""
+        with self._db:
+            count = self._db.execute("DELETE FROM texts").rowcount
+            self._db.execute("DELETE FROM tags WHERE model = ?", (model,))
+        return count
+
     def text_of(self, path: str) -> str | None:
         row = self._db.execute("SELECT x.text FROM texts x JOIN photos p ON p.id = x.photo_id"
                                " WHERE p.path = ?", (path,)).fetchone()

@@ -56,6 +56,7 @@ from daemon.signals.metadata import FactsReader
 from daemon.signals.ocr import one_thread
 from daemon.signals.text import CONCEPTS as TEXT_CONCEPTS
 from daemon.signals.text import HOW_TO_ENABLE, TextSignal, TextUnavailable
+from daemon.signals.text import MODEL_ID as TEXT_MODEL_ID
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -371,6 +372,10 @@ class Gallery:
                           on_change=self._apply_change, gate=self._gate,
                           salvaged=self._salvaged, facts=self._facts_reader,
                           on_facts=self.facts_changed, also_combine=later)
+        if not self.settings.text:  # turned off: what was read goes (it is the user's text)
+            forgotten = store.forget_texts(TEXT_MODEL_ID)
+            if forgotten:
+                log.info("text in photos is off: forgot the text of %d photos", forgotten)
         text_pass = None
         if self._text_signal is not None:
             text_pass = TextPass(store, self._text_signal,
