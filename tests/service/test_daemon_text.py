@@ -77,3 +77,22 @@ def test_the_daemon_reads_text_later_and_finds_it(tmp_path: Path, display: str) 
         daemon.wait_until(lambda: "билет.png" in _names(daemon.call("search", query="билет")),
                           60, "the new ticket was not read")
         assert daemon.stop() == 0
+
+
+def test_without_tesseract_the_daemon_says_how_to_read_text_and_all_else_works(
+        tmp_path: Path) -> None:
+    library = tmp_path / "Фото"
+    library.mkdir()
+    shutil.copy(clear_photo("cat"), library / "кот.jpg")
+    no_tesseract = tmp_path / "bin"  # a PATH without tesseract
+    no_tesseract.mkdir()
+    with DaemonProcess(tmp_path / "home") as daemon:
+        daemon.start(extra_env={"PATH": str(no_tesseract)})
+        daemon.call("folders.add", path=str(library))
+        daemon.wait_idle()
+        text = daemon.call("status")["text"]
+        assert text["state"] == "off" and text["reason"] == "tesseract is not installed"
+        assert "apt install tesseract-ocr tesseract-ocr-rus" in text["how_to_enable"]
+        assert _names(daemon.call("search", query="кошка")) == ["кот.jpg"]
+        assert daemon.call("search", query='"кассовый чек"')["results"] == []
+        assert daemon.stop() == 0
