@@ -106,6 +106,9 @@ _PRICE = re.compile(r"\d+[.,]\d{2}(?!\d)")
 # An e-mail, a web address or a phone number written as people write one (+7 (495) 123-45-67,
 # 8-800-555-35-35); a bare run of digits is an account or a tax number.
 _CONTACT = re.compile(r"@|www\.|https?://|(?:\+\d|\(\d{3}\)|\d{3}-\d{2}-\d{2})")
+# A page read with fewer words than this, where the text detector saw text, is read again
+# region by region (a sign in a street photo).
+FEW_WORDS = 3
 # Below this a kind is noise (a classifier's 0.05 for «menu» on a photo of a poster).
 KIND_FLOOR = 0.2
 # The kinds that say what a text is for; one of them at SURE_KIND explains the text, and
@@ -166,10 +169,20 @@ class TextSignal:
     def worth_reading(self, photo: DecodedPhoto, found: Mapping[str, object],
                       hints: FileHints) -> str:
         """Why the photo may show text ("" when it likely shows none)."""
+        return self._look(photo, found, hints)[0]
+
+    def _look(self, photo: DecodedPhoto, found: Mapping[str, object], hints: FileHints
+              ) -> tuple[str, list[tuple[float, float, float, float]]]:
+        """(why the photo may show text, or ""; where the detector sees it)."""
         if is_screenshot_like(photo, hints):
-            return "screenshot"
+            return "screenshot", []
         if self.finder is not None:
-            return "text found" if self.finder.text_share(photo.image) >= TEXT_SHARE else ""
+            share, regions = self.finder.look(photo.image)
+            return ("text found", regions) if share >= TEXT_SHARE else ("", [])
+        return self._blind_gate(photo, found), []
+
+    def _blind_gate(self, photo: DecodedPhoto, found: Mapping[str, object]) -> str:
+        """Without the text detector: what the models saw that carries text, or paper."""
         classes = _rows(found.get(self.classifier))
         if sum(p for c, p in classes.items() if c in TEXT_CLASSES) >= TEXT_CLASS_FLOOR:
             return "classifier"
@@ -185,9 +198,17 @@ class TextSignal:
                   hints: FileHints) -> TextReading:
         """Gate, OCR and kinds of one photo decoded at READ_MIN_SIDE (OcrError when
         Tesseract fails on it)."""
-        if not self.worth_reading(photo, found, hints):
+        reason, regions = self._look(photo, found, hints)
+        if not reason:
             return TextReading({}, (), read=False)
         lines = tuple(self.tesseract.read(photo.image))
+        if regions and _word_count(lines) < FEW_WORDS:
+            # a busy photo: the page layout missed what the detector saw; read it alone
+            cut_out = tuple(line for box in regions
+                            for line in self.tesseract.read_region(photo.image, box))
+            if _word_count(cut_out) > _word_count(lines):
+                lines = tuple(sorted(cut_out, key=lambda line: (round(line.box[1], 2),
+                                                                line.box[0])))
         return TextReading(self.kinds(lines, photo, found, hints), lines, read=True)
 
     def kinds(self, lines: tuple[TextLine, ...], photo: DecodedPhoto,
@@ -200,7 +221,10 @@ class TextSignal:
         kinds: dict[str, float] = {}
         if screenshot:
             kinds["скриншот"] = 0.9 if letters >= 8 else 0.6
-        if letters < 6 or len([w for w in words if len(w) >= 3]) < 2:
+        # one long word in big letters is a sign's name («АПТЕКА», «Пятёрочка»)
+        big_word = bool(lines) and any(len(w) >= 5 and not w.isdigit() for w in words) \
+            and max(line.box[3] - line.box[1] for line in lines) >= 0.04
+        if (letters < 6 or len([w for w in words if len(w) >= 3]) < 2) and not big_word:
             return kinds  # a stray word or two: no text to speak of
         kinds["текст"] = min(1.0, 0.5 + letters / 80)
         # word as read -> its lemma; a kind counts the distinct words of its own
@@ -297,6 +321,10 @@ def looks_like_paper(image: Image.Image) -> bool:
     edges = (np.abs(np.diff(grey, axis=1)) >= 48).mean() + \
         (np.abs(np.diff(grey, axis=0)) >= 48).mean()
     return bool(edges / 2 >= PAPER_EDGE_SHARE)
+
+
+def _word_count(lines: tuple[TextLine, ...]) -> int:
+    return sum(len(_WORD.findall(line.text)) for line in lines)
 
 
 def _is_slide_shape(aspect: float) -> bool:

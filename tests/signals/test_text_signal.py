@@ -355,7 +355,14 @@ def photo_of(width: int, height: int, file_format: str = "JPEG") -> DecodedPhoto
 
 
 def test_a_stray_word_is_no_text(signal) -> None:
-    assert signal.kinds(lines_of("Выход"), photo_of(4000, 3000), {}, CAMERA) == {}
+    assert signal.kinds(lines_of("Выход", height=0.02), photo_of(4000, 3000), {}, CAMERA) == {}
+    assert signal.kinds(lines_of("OK 12"), photo_of(4000, 3000), {}, CAMERA) == {}
+
+
+def test_one_long_word_in_big_letters_is_a_signs_name(signal) -> None:
+    kinds = signal.kinds(lines_of("Аптека", height=0.08, width=0.4), photo_of(4000, 3000), {},
+                         CAMERA)
+    assert set(kinds) == {"текст", "вывеска"}
     # a screenshot stays one, though with little to read it is less sure
     assert signal.kinds(lines_of("OK"), photo_of(1920, 1080, "PNG"), {}, NO_CAMERA) == \
         {"скриншот": 0.6}
