@@ -37,7 +37,7 @@ class _Job:
     content_hash: str
     found: dict[str, SparseTags]  # the rows of the signals the gate and the kinds read
     hints: FileHints
-    outcome: str = ""  # "read", "changed", "vanished" or "unreadable"
+    outcome: str = ""  # "read", "changed", "vanished", "unreadable" or "ocr failed"
     reading: TextReading | None = None
     error: str = ""
     ocr_seconds: float = 0.0
@@ -144,11 +144,11 @@ class TextPass:
         started = time.perf_counter()
         try:
             job.reading = self.signal.read_text(photo, job.found, job.hints)
-        except OcrError as exc:
+            job.outcome = "read"
+        except OcrError as exc:  # a full /tmp, a killed tesseract: try again another time
             job.error = str(exc)
-            job.reading = TextReading({}, (), read=False)
+            job.outcome = "ocr failed"
         job.ocr_seconds = time.perf_counter() - started
-        job.outcome = "read"
         return job
 
     def _finish(self, job: _Job, report: PassReport) -> None:
@@ -162,8 +162,12 @@ class TextPass:
                         _tags(TextReading({}, (), False)), self.reader, None,
                         report)  # read again when the file changes
             return
-        if job.error:
+        if job.outcome == "ocr failed":
+            # Not written down as read: the next round (the daemon's, after the photos
+            # change next; the next `index`) tries again.
+            report.failed += 1
             log.warning("text pass: %s: %s", job.path, job.error)
+            return
         reading = job.reading
         assert reading is not None
         report.ocr_seconds += job.ocr_seconds

@@ -15,6 +15,7 @@ from daemon.index.later_pass import TextPass
 from daemon.index.store import FileIdentity, Store
 from daemon.query.text import Lemmatizer
 from daemon.signals.metadata import FactsReader
+from daemon.signals.ocr import Tesseract
 from daemon.signals.text import MODEL_ID, TextSignal
 
 pytestmark = needs_tesseract
@@ -122,3 +123,16 @@ def test_two_workers_read_the_same_as_one(tmp_path, library, fake_tagger, gazett
             assert (report.read, report.passed, report.with_text) == (2, 1, 2)
             texts.append({p.name: store.text_of(str(p)) for p in library.iterdir()})
     assert texts[0] == texts[1]
+
+
+def test_a_failing_tesseract_leaves_the_photo_to_be_read_another_time(
+        tmp_path, library, fake_tagger, gazetteer, lemma) -> None:
+    with Store(tmp_path / "index.sqlite3") as store:
+        _index(store, library, fake_tagger, gazetteer)
+        broken = Tesseract(TESSERACT.version, ("no-such-language",))  # fails on any image
+        report = TextPass(store, TextSignal(broken, lemma, fake_tagger.model_id, None)).run()
+        assert report.failed == 2 and report.read == 0  # the two PNGs; the cat is passed by
+        text_pass = TextPass(store, TextSignal(TESSERACT, lemma, fake_tagger.model_id, None))
+        assert text_pass.pending() == 2
+        assert text_pass.run().read == 2
+        assert "ИКЕА" in store.text_of(str(library / "чек икеа.png"))
