@@ -51,6 +51,11 @@ class Paths:
         return self.config_dir / "settings.toml"
 
     @property
+    def people_file(self) -> Path:
+        """The names the user gave people and which faces are whose: user data."""
+        return self.config_dir / "people.json"
+
+    @property
     def last_good_settings(self) -> Path:
         """A copy of the last settings file that could be read: a daemon started on a
         malformed file still knows the user's folders."""
@@ -93,6 +98,9 @@ class Settings:
     # Read the text in photos (screenshots, documents, signs) with Tesseract, where it is
     # installed: a later pass, after the models have made every photo searchable.
     text: bool = True
+    # Find faces where the detector saw a person: women, men, children, how many people,
+    # and who (people the user names). Off: face data is deleted from the index.
+    faces: bool = True
     # How often the daemon looks at offline folders and folders it could not watch.
     rescan_seconds: float = 30.0
     # How soon indexing tries again after a full disk or a read-only index (it backs off
@@ -234,7 +242,7 @@ class SettingsError(Exception):
 _CHOICES: dict[str, tuple[str, ...]] = {"model": tuple(MODEL_IDS),
                                         "word_vectors": ("navec", "fasttext")}
 _POSITIVE_INTS = ("threads", "batch_size", "detector_size")
-_BOOLS = ("index_hidden", "detector", "text")
+_BOOLS = ("index_hidden", "detector", "text", "faces")
 _STRINGS = ("model_weights", "fasttext_model")
 _STRING_LISTS = ("folders", "excludes")
 

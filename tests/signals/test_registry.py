@@ -7,7 +7,7 @@ from daemon.signals import later_specs, signal_models, signal_sources, signal_sp
 def test_signals_run_in_order_and_share_no_concept() -> None:
     specs = signal_specs()
     assert [s.name for s in specs] == ["classifier", "detector", "colours", "fingerprint",
-                                       "text_kinds"]
+                                       "faces", "text_kinds"]
     for i, spec in enumerate(specs):
         for other in specs[i + 1:]:
             assert not spec.concepts.overlaps(other.concepts)

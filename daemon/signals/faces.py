@@ -1,0 +1,475 @@
+"""Faces: where they are, who is a woman, a man, a child or old, how many people there are,
+a selfie or a portrait, and a descriptor of each face's identity (for daemon/index/people.py).
+
+It runs only where the detector saw a person, so a photo without people costs nothing.
+Three models, all shipped in models/ (see PROVENANCE.md there):
+- BlazeFace (MediaPipe's full-range face detector, Apache-2.0) finds the faces and their
+  eyes, nose and mouth, at 256 px on the whole photo, on 256 px squares across it (the
+  faces of a group are a few pixels each in the whole photo shrunk to 256) and inside the
+  person's box when the person is small;
+- HSE FaceRes (A. Savchenko, Apache-2.0) reads each face's gender and age (a distribution
+  over 0..99 years, so «ребёнок» is the probability of an age under 13, not a guess of one);
+- dlib's ResNet (Davis King, CC0) gives each clear face a 128-d descriptor; two faces of
+  one person lie within about 0.5 of each other (Euclidean), of two people further.
+
+Rows (numbered within the block): PHOTO_CONCEPTS, each the best over the photo's faces of
+how surely the face is seen × how surely it is that (a woman: not male and 16 or older);
+then for each face i (the identifiable ones first, then by size; at most MAX_FACES):
+FACE_BOX + i its box and how surely it is a face, FACE_MALE + i the probability that it is
+male, FACE_AGE + i its expected age / 100. The descriptors of the identifiable faces (the
+first ones) are the row's vector, DESCRIPTOR_SIZE int8 each, in the faces' order.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from daemon.concepts import ConceptBlock
+from daemon.index.store import SparseTags
+from daemon.signals import SignalSpec
+from daemon.signals.decode import DecodedPhoto
+from daemon.signals.detector import detector_model_id
+
+VERSION = 1
+MODELS = Path(__file__).resolve().parent / "models"
+FINDER_MODEL = MODELS / "face_detector.onnx"
+ATTRIBUTES_MODEL = MODELS / "face_attributes.onnx"
+LANDMARKS_MODEL = MODELS / "shape_predictor_5_face_landmarks.dat"
+IDENTITY_MODEL = MODELS / "dlib_face_recognition_resnet_model_v1.dat"
+
+PHOTO_CONCEPTS = ("face", "woman", "man", "young_woman", "young_man", "child", "boy", "girl",
+                  "baby", "teenager", "elderly", "old_woman", "old_man", "one", "two",
+                  "three", "group", "crowd", "selfie", "portrait")
+MAX_FACES = 8
+FACE_BOX = 32
+FACE_MALE = FACE_BOX + MAX_FACES
+FACE_AGE = FACE_MALE + MAX_FACES
+CONCEPTS = ConceptBlock(2400, 64)
+DESCRIPTOR_SIZE = 128
+# dlib's descriptors lie within ±0.54 a component (243 labelled faces): as int8 in steps
+# of 1/230 (a distance moves by about 0.01 at most).
+DESCRIPTOR_SCALE = 230.0
+
+# The detector must see a person at least this surely for the faces to be looked for.
+PERSON_GATE = 0.2
+INPUT = 256  # BlazeFace's input side
+# A face counts from this BlazeFace score (real faces score 0.8..0.95; at 0.6 a quarter of
+# what it finds in COCO crowds are not faces).
+FACE_SCORE = 0.7
+OVERLAP = 0.3  # boxes overlapping more than this (IoU) are one face
+# The person's box is looked at again, enlarged, when it is smaller than this share of the
+# photo's long side (a face of a far person is a few pixels at 256 px).
+SECOND_LOOK = 0.6
+# Below this side (px of the decoded photo) a face is too small to say much; from SURE_SIDE
+# it is seen fully. Identity needs a clearer face (dlib makes a 150 px chip of it).
+MIN_SIDE = 12
+SURE_SIDE = 40
+IDENTITY_SIDE = 32
+# ... and a face seen from the front: dlib's descriptors of profiles, of a cat, of a dark
+# blob all lie near each other. On the labelled faces of ../shared/data/faces the main faces
+# score 0.78..0.97 (2 % below 0.79), their eyes lie 0.35..0.48 of the box apart and the nose
+# between them (0.04..1.02 of the way from one to the other, 2 % below 0.17).
+IDENTITY_SCORE = 0.75
+IDENTITY_EYES = 0.33
+IDENTITY_NOSE = (0.02, 1.0)
+MAX_IDENTIFIED = 4  # dlib costs 70 ms a face: the largest few
+ATTRIBUTES_CROP = 1.4  # the crop around the box FaceRes reads (VGGFace2's loose crops)
+
+# Ages, as a Russian speaker means the words.
+CHILD_UNTIL = 12
+BABY_UNTIL = 3
+TEEN = (13, 17)
+YOUNG = (15, 35)  # девушка, парень
+ADULT_FROM = 16  # женщина, мужчина
+OLD_FROM = 60
+# A face this large (its side over the photo's short side) is a selfie's or a portrait's.
+SELFIE_SIDE = (0.25, 0.4)
+PORTRAIT_SIDE = (0.12, 0.22)
+
+
+@dataclass(frozen=True, eq=False)
+class Face:
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in px of the image looked at
+    score: float  # BlazeFace's, 0..1
+    landmarks: np.ndarray  # (6, 2) px: right eye, left eye, nose, mouth, right ear, left ear
+
+    @property
+    def side(self) -> float:
+        return max(self.box[2] - self.box[0], self.box[3] - self.box[1])
+
+    @property
+    def identifiable(self) -> bool:
+        """Clear, large and frontal enough for its descriptor to say who it is."""
+        (right_x, _), (left_x, _), (nose_x, _) = self.landmarks[:3]
+        eyes = abs(left_x - right_x)
+        if self.score < IDENTITY_SCORE or self.side < IDENTITY_SIDE or eyes == 0:
+            return False
+        nose = (nose_x - min(left_x, right_x)) / eyes
+        return eyes / self.side >= IDENTITY_EYES and IDENTITY_NOSE[0] <= nose <= IDENTITY_NOSE[1]
+
+
+@dataclass(frozen=True, eq=False)
+class FaceReading:
+    """What a face is: where, how surely a face, male or not, how old, who."""
+
+    face: Face
+    male: float  # probability
+    ages: np.ndarray  # (100,) probability of each age
+    descriptor: np.ndarray | None  # (128,) float32, or None for a face too small
+
+    @property
+    def age(self) -> float:
+        return float((self.ages * np.arange(len(self.ages))).sum())
+
+    def share_aged(self, first: int, last: int = 99) -> float:
+        return float(self.ages[first:last + 1].sum())
+
+
+def _session(model: Path, threads: int):  # noqa: ANN202 - onnxruntime.InferenceSession
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = max(1, threads)
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+
+
+@functools.cache
+def _anchors() -> np.ndarray:
+    """BlazeFace's 896 anchor centres in px of the input: 2 per cell of a 16×16 grid, then 6
+    per cell of an 8×8 grid (MediaPipe's SSD anchors for the full-range model)."""
+    centres = []
+    for stride, per_cell in ((16, 2), (32, 6)):
+        cells = INPUT // stride
+        for y in range(cells):
+            for x in range(cells):
+                centres += [((x + 0.5) * stride, (y + 0.5) * stride)] * per_cell
+    return np.array(centres, np.float32)
+
+
+class FaceFinder:
+    """BlazeFace: an image -> the faces in it."""
+
+    def __init__(self, model: Path = FINDER_MODEL, threads: int = 1) -> None:
+        self._session = _session(model, threads)
+
+    def find(self, image: Image.Image,
+             region: tuple[float, float, float, float] | None = None) -> list[Face]:
+        """The faces in the image (or in a region of it, x1, y1, x2, y2 in px), in px of the
+        image, best first."""
+        left, top = (0.0, 0.0) if region is None else region[:2]
+        crop = image if region is None else image.crop(tuple(round(v) for v in region))
+        side = max(crop.size)
+        square = Image.new("RGB", (side, side))
+        square.paste(crop, (0, 0))
+        pixels = np.asarray(square.resize((INPUT, INPUT), Image.Resampling.BILINEAR))
+        scores_16, boxes_16, scores_8, boxes_8 = self._session.run(None, {"pixels": pixels[None]})
+        logits = np.concatenate([scores_16[0, :, 0], scores_8[0, :, 0]])
+        raw = np.concatenate([boxes_16[0], boxes_8[0]])
+        scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
+        keep = np.flatnonzero(scores >= FACE_SCORE)
+        scale = side / INPUT
+        faces = []
+        for index in keep[np.argsort(-scores[keep])]:
+            centre = _anchors()[index] + raw[index, :2]
+            half = raw[index, 2:4] / 2
+            box = np.concatenate([centre - half, centre + half]) * scale
+            box += (left, top, left, top)
+            landmarks = (_anchors()[index] + raw[index, 4:16].reshape(6, 2)) * scale
+            faces.append(Face(tuple(float(v) for v in box), float(scores[index]),
+                              landmarks + (left, top)))
+        return distinct(faces)
+
+
+def distinct(faces: Sequence[Face]) -> list[Face]:
+    """The best of each group of overlapping boxes (faces in best-first order)."""
+    kept: list[Face] = []
+    for face in sorted(faces, key=lambda f: -f.score):
+        if all(_overlap(face.box, other.box) <= OVERLAP for other in kept):
+            kept.append(face)
+    return kept
+
+
+def _overlap(a: Sequence[float], b: Sequence[float]) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    inter = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def upright_crop(image: Image.Image, face: Face, scale: float, size: int) -> Image.Image:
+    """A square around the face, turned so its eyes are level, size × size px."""
+    (right_x, right_y), (left_x, left_y) = face.landmarks[0], face.landmarks[1]
+    angle = math.degrees(math.atan2(left_y - right_y, left_x - right_x))
+    cx, cy = (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2
+    half = face.side * scale / 2
+    turned = image.rotate(angle, Image.Resampling.BILINEAR, center=(cx, cy))
+    return turned.transform((size, size), Image.Transform.EXTENT,
+                            (cx - half, cy - half, cx + half, cy + half),
+                            Image.Resampling.BILINEAR)
+
+
+class FaceAttributes:
+    """HSE FaceRes: face crops -> (probability male, age distribution) each."""
+
+    def __init__(self, model: Path = ATTRIBUTES_MODEL, threads: int = 1) -> None:
+        self._session = _session(model, threads)
+
+    def read(self, crops: Sequence[Image.Image]) -> tuple[np.ndarray, np.ndarray]:
+        if not crops:
+            return np.empty(0, np.float32), np.empty((0, 100), np.float32)
+        pixels = np.stack([np.asarray(c.convert("RGB")) for c in crops])
+        _, male, ages = self._session.run(None, {"pixels": pixels})
+        return male[:, 0], ages
+
+
+class FaceIdentity:
+    """dlib: a face -> its 128-d descriptor."""
+
+    def __init__(self, landmarks: Path = LANDMARKS_MODEL, model: Path = IDENTITY_MODEL) -> None:
+        import dlib
+
+        self._dlib = dlib
+        self._landmarks = dlib.shape_predictor(str(landmarks))
+        self._model = dlib.face_recognition_model_v1(str(model))
+
+    def describe(self, pixels: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
+        """(n, 128) float32 for the faces of an RGB image (h, w, 3) uint8."""
+        if not faces:
+            return np.empty((0, DESCRIPTOR_SIZE), np.float32)
+        dlib = self._dlib
+        shapes = dlib.full_object_detections()
+        for face in faces:
+            x1, y1, x2, y2 = (round(v) for v in face.box)
+            shapes.append(self._landmarks(pixels, dlib.rectangle(x1, y1, x2, y2)))
+        # 0 jitters; 0.25 padding: the chip dlib's model was trained on
+        found = self._model.compute_face_descriptor(pixels, shapes, 0, 0.25)
+        return np.array([np.array(d) for d in found], np.float32)
+
+
+FAMILY = "faces-v"  # every version's model id starts so (faces = false deletes them all)
+
+
+def faces_model_id(detector_id: str | None) -> str:
+    return f"{FAMILY}{VERSION}" + (f"+{detector_id}" if detector_id else "")
+
+
+class Faces:
+    """The faces signal (see daemon.signals.Signal)."""
+
+    concepts = CONCEPTS
+
+    def __init__(self, detector_id: str | None = None, threads: int = 1) -> None:
+        self.model_id = faces_model_id(detector_id)
+        self.needs: tuple[str, ...] = (detector_id,) if detector_id else ()
+        self._detector = detector_id
+        self.finder = FaceFinder(threads=threads)
+        self.attributes = FaceAttributes(threads=threads)
+        self.identity = FaceIdentity()
+
+    def read(self, photo: DecodedPhoto, found: Mapping[str, SparseTags]) -> SparseTags:
+        person = self._person_box(photo.image, found)
+        if person is False:
+            return SparseTags(np.empty(0, np.uint16), np.empty(0, np.float32))
+        return face_rows(self.look(photo.image, person), photo.image.size)
+
+    def _person_box(self, image: Image.Image, found: Mapping[str, SparseTags]
+                    ) -> tuple[float, float, float, float] | None | bool:
+        """False: no person, do not look; None: look at the whole photo only; else the
+        person's box in px, to look at again."""
+        if self._detector is None:
+            return None
+        detections = found.get(self._detector)
+        if detections is None:
+            return None
+        rows = np.flatnonzero(detections.classes == 0)  # COCO «person»
+        if not rows.size or detections.probs[rows[0]] < PERSON_GATE:
+            return False
+        if detections.boxes is None:
+            return None
+        width, height = image.size
+        x1, y1, x2, y2 = detections.boxes[rows[0]] * (width, height, width, height)
+        return float(x1), float(y1), float(x2), float(y2)
+
+    def look(self, image: Image.Image,
+             person: tuple[float, float, float, float] | None = None) -> list[FaceReading]:
+        """Every face of the image, read: largest first."""
+        faces = self.finder.find(image)
+        if person is not None:  # the detector saw a person: look closer
+            for region in _tiles(image.size):
+                faces += self.finder.find(image, region)
+            if max(person[2] - person[0], person[3] - person[1]) < SECOND_LOOK * max(image.size):
+                faces += self.finder.find(image, _around(person, image.size))
+            faces = distinct(faces)
+        faces = sorted((f for f in faces if f.side >= MIN_SIDE), key=lambda f: -f.side)
+        faces = faces[:MAX_FACES]
+        male, ages = self.attributes.read(
+            [upright_crop(image, f, ATTRIBUTES_CROP, 224) for f in faces])
+        # The identifiable ones first (the row's vector holds their descriptors in order).
+        clear = [i for i, f in enumerate(faces) if f.identifiable][:MAX_IDENTIFIED]
+        descriptors = self.identity.describe(np.asarray(image.convert("RGB")),
+                                             [faces[i] for i in clear])
+        order = clear + [i for i in range(len(faces)) if i not in clear]
+        return [FaceReading(faces[i], float(male[i]), ages[i],
+                            descriptors[n] if n < len(clear) else None)
+                for n, i in enumerate(order)]
+
+
+def _tiles(size: tuple[int, int]) -> list[tuple[float, float, float, float]]:
+    """Squares of BlazeFace's own input side across the photo, overlapping (at most 3 × 3):
+    the faces of a group are a few pixels each when the whole photo is shrunk to 256."""
+    width, height = size
+    if max(width, height) <= INPUT * 1.25:
+        return []
+
+    def starts(length: int) -> list[int]:
+        return sorted({0, max(0, (length - INPUT) // 2), max(0, length - INPUT)})
+
+    return [(float(x), float(y), float(min(width, x + INPUT)), float(min(height, y + INPUT)))
+            for y in starts(height) for x in starts(width)]
+
+
+def _around(box: tuple[float, float, float, float],
+            size: tuple[int, int]) -> tuple[float, float, float, float]:
+    """A square region around a person's box, a little larger, inside the photo."""
+    x1, y1, x2, y2 = box
+    side = max(x2 - x1, y2 - y1) * 1.1
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    left, top = max(0.0, cx - side / 2), max(0.0, cy - side / 2)
+    return left, top, min(float(size[0]), left + side), min(float(size[1]), top + side)
+
+
+def _ramp(value: float, zero: float, one: float) -> float:
+    return float(np.clip((value - zero) / (one - zero), 0.0, 1.0))
+
+
+def photo_scores(readings: Sequence[FaceReading], size: tuple[int, int]) -> dict[str, float]:
+    """Each of PHOTO_CONCEPTS for the photo, in [0, 1]."""
+    scores = dict.fromkeys(PHOTO_CONCEPTS, 0.0)
+    short = min(size) or 1
+    sure = []
+    for reading in readings:
+        seen = reading.face.score * _ramp(reading.face.side, MIN_SIDE, SURE_SIDE)
+        male = reading.male
+        adult = reading.share_aged(ADULT_FROM)
+        young = reading.share_aged(*YOUNG)
+        child = reading.share_aged(0, CHILD_UNTIL)
+        old = reading.share_aged(OLD_FROM)
+        found = {"face": 1.0, "woman": (1 - male) * adult, "man": male * adult,
+                 "young_woman": (1 - male) * young, "young_man": male * young,
+                 "child": child, "boy": child * male, "girl": child * (1 - male),
+                 "baby": reading.share_aged(0, BABY_UNTIL),
+                 "teenager": reading.share_aged(*TEEN), "elderly": old,
+                 "old_woman": old * (1 - male), "old_man": old * male}
+        for name, value in found.items():
+            scores[name] = max(scores[name], seen * value)
+        if seen >= 0.5:
+            sure.append(reading)
+    count = len(readings)  # every face counts as a person, clear or not
+    scores["one"] = float(count == 1)
+    scores["two"] = float(count == 2)
+    scores["three"] = float(count == 3)
+    scores["group"] = _ramp(count, 2, 3)
+    scores["crowd"] = _ramp(count, 4, 6)
+    if sure:
+        largest = max(r.face.side for r in sure) / short
+        scores["selfie"] = _ramp(largest, *SELFIE_SIDE) * float(count <= 3)
+        others = sorted((r.face.side for r in sure), reverse=True)[1:2]
+        alone = 1.0 if not others else _ramp(max(r.face.side for r in sure) / others[0],
+                                             1.5, 3.0)
+        scores["portrait"] = _ramp(largest, *PORTRAIT_SIDE) * alone
+    return scores
+
+
+def face_rows(readings: Sequence[FaceReading], size: tuple[int, int]) -> SparseTags:
+    """The rows of a photo's faces (see the module's docstring)."""
+    width, height = size
+    classes: list[int] = []
+    probs: list[float] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    whole = (0.0, 0.0, 1.0, 1.0)
+    for name, score in photo_scores(readings, size).items():
+        if score >= 0.01:
+            classes.append(PHOTO_CONCEPTS.index(name))
+            probs.append(score)
+            boxes.append(whole)
+    vector = []
+    for index, reading in enumerate(readings[:MAX_FACES]):
+        x1, y1, x2, y2 = reading.face.box
+        box = (max(0.0, x1 / width), max(0.0, y1 / height), min(1.0, x2 / width),
+               min(1.0, y2 / height))
+        for first, value in ((FACE_BOX, reading.face.score), (FACE_MALE, reading.male),
+                             (FACE_AGE, reading.age / 100)):
+            classes.append(first + index)
+            probs.append(value)
+            boxes.append(box)
+        if reading.descriptor is not None:
+            vector.append(np.clip(np.round(reading.descriptor * DESCRIPTOR_SCALE), -127, 127))
+    return SparseTags(np.array(classes, np.uint16), np.array(probs, np.float32),
+                      np.array(boxes, np.float32).reshape(-1, 4),
+                      np.concatenate(vector).astype(np.int8) if vector else None)
+
+
+@dataclass(frozen=True)
+class StoredFace:
+    """One face as the index keeps it (face_rows read back)."""
+
+    index: int  # its number in the photo
+    box: tuple[float, float, float, float]  # fractions of the photo
+    score: float
+    male: float
+    age: float
+    descriptor: np.ndarray | None  # (128,) float32
+
+
+def stored_faces(tags: SparseTags) -> list[StoredFace]:
+    """A photo's faces from its rows."""
+    rows = dict(zip(tags.classes.tolist(), range(len(tags.classes)), strict=True))
+    count = 0
+    while FACE_BOX + count in rows and count < MAX_FACES:
+        count += 1
+    vector = tags.vector
+    described = 0 if vector is None else len(vector) // DESCRIPTOR_SIZE
+    faces = []
+    for index in range(count):
+        row = rows[FACE_BOX + index]
+        box = tags.boxes[row] if tags.boxes is not None else np.zeros(4)
+        descriptor = None
+        if vector is not None and index < described:
+            part = vector[index * DESCRIPTOR_SIZE:(index + 1) * DESCRIPTOR_SIZE]
+            descriptor = part.astype(np.float32) / DESCRIPTOR_SCALE
+        faces.append(StoredFace(index, tuple(float(v) for v in box),
+                                float(tags.probs[row]),
+                                float(tags.probs[rows[FACE_MALE + index]]),
+                                float(tags.probs[rows[FACE_AGE + index]]) * 100, descriptor))
+    return faces
+
+
+def photo_concept(name: str) -> int:
+    """The concept (in the shared space) of a PHOTO_CONCEPTS name."""
+    return CONCEPTS.first + PHOTO_CONCEPTS.index(name)
+
+
+def _model_id(settings) -> str | None:  # noqa: ANN001 - Settings, imported late
+    if not settings.faces:
+        return None
+    return faces_model_id(detector_model_id(settings.detector_size) if settings.detector
+                          else None)
+
+
+SIGNAL = SignalSpec(
+    "faces", order=4, concepts=CONCEPTS, model_id=_model_id,
+    build=lambda settings, cache_dir: Faces(
+        detector_model_id(settings.detector_size) if settings.detector else None,
+        settings.threads))

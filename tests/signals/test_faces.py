@@ -1,0 +1,116 @@
+"""The faces signal on real photos: where the faces are, women, men, children, how many,
+who (a descriptor that two photos of one person share), and only where there is a person."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from face_photos import photos_of, side_by_side
+
+from daemon.index.store import SparseTags
+from daemon.signals.decode import decode_bytes, decode_photo
+from daemon.signals.faces import (
+    FACE_BOX,
+    PHOTO_CONCEPTS,
+    Faces,
+    face_rows,
+    photo_scores,
+    stored_faces,
+)
+
+COCO_IMAGES = Path(__file__).resolve().parents[3] / "shared" / "data" / "coco" / "images"
+
+
+@pytest.fixture(scope="module")
+def faces() -> Faces:
+    return Faces(None)
+
+
+def _scores(faces: Faces, path: Path) -> dict[str, float]:
+    photo = decode_photo(path)
+    return photo_scores(faces.look(photo.image), photo.image.size)
+
+
+def test_a_real_photo_with_a_face_gives_a_face_with_its_box(faces: Faces) -> None:
+    photo = decode_photo(photos_of("Katy_Perry")[0])
+    (reading,) = faces.look(photo.image)
+    x1, y1, x2, y2 = reading.face.box
+    width, height = photo.image.size
+    # the face is in the upper middle of this portrait, about a third of its width
+    assert 0.3 < (x1 + x2) / 2 / width < 0.7 and 0.2 < (y1 + y2) / 2 / height < 0.5
+    assert 0.25 < (x2 - x1) / width < 0.6
+    assert reading.face.score > 0.8 and reading.descriptor is not None
+    assert reading.descriptor.shape == (128,)
+
+
+def test_women_and_men_are_told_apart(faces: Faces) -> None:
+    for path in photos_of("Katy_Perry")[:3]:
+        scores = _scores(faces, path)
+        assert scores["woman"] > 0.6 > scores["man"], path
+    for path in photos_of("Barack_Obama")[:3]:
+        scores = _scores(faces, path)
+        assert scores["man"] > 0.6 > scores["woman"], path
+
+
+def test_a_baby_is_a_child_not_a_woman(faces: Faces) -> None:
+    # COCO 12448: "A baby is laying down with a teddy bear."
+    scores = _scores(faces, COCO_IMAGES / "000000012448.jpg")
+    assert scores["child"] > 0.5 and scores["baby"] > 0.3
+    assert scores["woman"] < scores["child"] and scores["man"] < scores["child"]
+
+
+def test_two_photos_of_one_person_share_a_descriptor_and_others_do_not(faces: Faces) -> None:
+    def descriptor(path: Path) -> np.ndarray:
+        readings = faces.look(decode_photo(path).image)
+        assert readings[0].descriptor is not None
+        return readings[0].descriptor
+
+    obama = [descriptor(p) for p in photos_of("Barack_Obama")[:2]]
+    perry = descriptor(photos_of("Katy_Perry")[0])
+    same = np.linalg.norm(obama[0] - obama[1])
+    assert same < 0.5 < np.linalg.norm(obama[0] - perry)
+
+
+def test_people_side_by_side_are_counted(faces: Faces, tmp_path: Path) -> None:
+    two = side_by_side(tmp_path / "two.jpg", [photos_of("Barack_Obama")[0],
+                                              photos_of("Katy_Perry")[0]])
+    three = side_by_side(tmp_path / "three.jpg", [photos_of("Barack_Obama")[0],
+                                                  photos_of("Katy_Perry")[0],
+                                                  photos_of("Kofi_Annan")[0]])
+    scores_two, scores_three = _scores(faces, two), _scores(faces, three)
+    assert scores_two["two"] == 1.0 and scores_two["three"] == 0.0
+    assert scores_three["three"] == 1.0 and scores_three["group"] == 1.0
+    assert scores_two["woman"] > 0.5 and scores_two["man"] > 0.5
+    assert _scores(faces, photos_of("Katy_Perry")[1])["one"] == 1.0
+
+
+def test_rows_keep_each_face_its_box_gender_age_and_descriptor(faces: Faces,
+                                                                  tmp_path: Path) -> None:
+    path = side_by_side(tmp_path / "two.jpg", [photos_of("Barack_Obama")[0],
+                                               photos_of("Katy_Perry")[0]])
+    photo = decode_photo(path)
+    readings = faces.look(photo.image)
+    rows = face_rows(readings, photo.image.size)
+    back = SparseTags.from_blobs(*rows.to_blobs())  # as the index keeps them
+    stored = stored_faces(back)
+    assert len(stored) == len(readings) == 2
+    for reading, face in zip(readings, stored, strict=True):
+        assert face.descriptor is not None and reading.descriptor is not None
+        assert np.abs(face.descriptor - reading.descriptor).max() < 0.003
+        assert abs(face.male - reading.male) < 0.01 and abs(face.age - reading.age) < 0.5
+        assert face.box[0] < face.box[2] <= 1.0
+    two = PHOTO_CONCEPTS.index("two")
+    assert back.probs[back.classes.tolist().index(two)] == 1.0
+
+
+def test_a_photo_without_a_person_is_not_looked_at(detector) -> None:
+    faces = Faces(detector.model_id)
+    bus = decode_bytes((COCO_IMAGES / "000000000985.jpg").read_bytes())  # "A bus parked…"
+    found = {detector.model_id: detector.read(bus, {})}
+    rows = faces.read(bus, found)
+    assert rows.classes.size == 0  # the detector saw no person: no face is looked for
+    person = decode_photo(photos_of("Kofi_Annan")[0])
+    rows = faces.read(person, {detector.model_id: detector.read(person, {})})
+    assert FACE_BOX in rows.classes.tolist() and rows.vector is not None
