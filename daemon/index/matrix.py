@@ -354,7 +354,9 @@ def combine(parts: Iterable[tuple[int, SparseTags]]) -> SparseTags:
         return parts[0][1]
     classes = np.concatenate([tags.classes.astype(np.int32) + offset for offset, tags in parts])
     probs = np.concatenate([tags.probs for _, tags in parts]).astype(np.float32)
-    vector = next((tags.vector for _, tags in parts if tags.vector is not None), None)
+    # the photo's embedding is the classifier's (block 0); other signals' vectors (the
+    # faces' descriptors) are theirs alone
+    vector = next((tags.vector for offset, tags in parts if offset == 0), None)
     return SparseTags(classes.astype(np.uint16), probs, vector=vector)
 
 

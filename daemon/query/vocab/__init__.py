@@ -126,9 +126,11 @@ def load_vocabulary(data_dir: Path = DATA_DIR) -> Vocabulary:
     detector = _detector_classes(data_dir)
     classes.extend(detector)
     from daemon.query.vocab.colours import colour_entries
+    from daemon.query.vocab.people import people_entries
     from daemon.query.vocab.text_kinds import text_kind_entries
 
-    others = [*colour_entries(detector), *text_kind_entries(data_dir)]
+    others = [*colour_entries(detector), *text_kind_entries(data_dir),
+              *people_entries(data_dir)]
     return Vocabulary(tuple(classes), {e.index: e for e in others})
 
 
