@@ -319,6 +319,16 @@ class Store:
                                (path,)).fetchone()
         return PhotoRecord(*row) if row else None
 
+    def paths_of(self, photo_ids: Sequence[int]) -> dict[int, str]:
+        """Photo id -> path, for the ids that are in the index."""
+        found: dict[int, str] = {}
+        for start in range(0, len(photo_ids), 500):  # SQLite's limit on parameters
+            chunk = list(photo_ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(self._db.execute(
+                f"SELECT id, path FROM photos WHERE id IN ({marks})", chunk).fetchall())
+        return found
+
     def photos_by_hash(self, content_hash: str) -> list[PhotoRecord]:
         rows = self._db.execute(f"SELECT {_PHOTO_COLUMNS} FROM photos WHERE content_hash = ?",
                                 (content_hash,)).fetchall()
@@ -480,6 +490,31 @@ class Store:
             " ON t.photo_id = p.id WHERE t.model = ? ORDER BY p.id", (model,))
         for photo_id, path, classes, probs, boxes in rows:
             yield photo_id, path, SparseTags.from_blobs(classes, probs, boxes)
+
+    def iter_tags_with_hashes(self, model: str) -> Iterator[tuple[int, str, SparseTags]]:
+        """(photo id, content hash, tags with their vector) of every photo the model tagged,
+        by id (the faces and their descriptors, for grouping them into people)."""
+        rows = self._db.execute(
+            "SELECT p.id, p.content_hash, t.classes, t.probs, t.boxes, t.vector FROM photos p"
+            " JOIN tags t ON t.photo_id = p.id WHERE t.model = ? ORDER BY p.id", (model,))
+        for photo_id, content_hash, classes, probs, boxes, vector in rows:
+            yield photo_id, content_hash, SparseTags.from_blobs(classes, probs, boxes, vector)
+
+    def faces_tags_of(self, photo_id: int, model: str) -> tuple[str, SparseTags] | None:
+        """(content hash, tags with their vector) of one photo for the model, or None."""
+        row = self._db.execute(
+            "SELECT p.content_hash, t.classes, t.probs, t.boxes, t.vector FROM photos p"
+            " JOIN tags t ON t.photo_id = p.id WHERE p.id = ? AND t.model = ?",
+            (photo_id, model)).fetchone()
+        return (row[0], SparseTags.from_blobs(*row[1:])) if row else None
+
+    def forget_model_family(self, prefix: str) -> int:
+        """Delete the rows of every model whose id starts with prefix (a signal the user
+        turned off, with whatever versions it had); how many photos had them."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._db:
+            return self._db.execute("DELETE FROM tags WHERE model LIKE ? ESCAPE '\\'",
+                                    (pattern,)).rowcount
 
     # --- text in photos (the later pass) ---------------------------------------------------
     def unread_by(self, model: str, limit: int, after: int = 0) -> list[tuple[int, str, str]]:
