@@ -22,6 +22,7 @@ from daemon.concepts import NUM_CONCEPTS
 from daemon.config import Settings
 from daemon.index.facts import FactsTable, WhenWhere
 from daemon.index.matrix import MatrixSnapshot, TagMatrix
+from daemon.index.people import People
 from daemon.index.store import SparseTags
 from daemon.index.texts import TextTable
 from daemon.index.vectors import VectorTable
@@ -32,6 +33,8 @@ from daemon.query.vocab import Vocabulary, load_vocabulary
 from daemon.query.vocab.rules import Rule
 from daemon.signals.colours import TERMS, object_concept, photo_concept
 from daemon.signals.detector import CONCEPTS as DETECTOR
+from daemon.signals.faces import CONCEPTS as FACES
+from daemon.signals.faces import photo_concept as face_concept
 
 SORTS = ("relevance", "date")
 # Below this cosine of embeddings a photo is not alike: on the 899 COCO photos the 10th
@@ -80,6 +83,10 @@ NEGATION_FLOOR = DETECTION_FLOOR
 # photo this much for it: found, but after the photos that show the thing (a detection of
 # 0.3 alone scores as much).
 TEXT_BESIDE_SCORE = 0.3
+# A word for people («женщина», «дети», «двое») answers by the faces read in the photo; a
+# photo with a person but no face the signal could read (a back, a far figure) answers by
+# the person, counted for this much: after the photos whose faces say so.
+PEOPLE_FALLBACK = 0.3
 
 
 @dataclass(frozen=True)
@@ -134,28 +141,37 @@ class QueryEngine:
 
     def understand(self, query: str, today: date | None = None,
                    facts: FactsTable | None = None,
-                   texts: TextTable | None = None) -> QueryPlan:
+                   texts: TextTable | None = None,
+                   people: People | None = None) -> QueryPlan:
+        names = None
+        if people is not None:
+            names = {self.reader.name_key(name): (person_id, name)
+                     for person_id, name in people.names().items()}
         return self.reader.read(query, today, facts.has_place if facts is not None else None,
-                                texts.has_word if texts is not None and len(texts) else None)
+                                texts.has_word if texts is not None and len(texts) else None,
+                                names)
 
     # --- ranking ----------------------------------------------------------------------
     def search(self, query: str, matrix: TagMatrix, limit: int | None = 50,
                min_score: float = MIN_SCORE, facts: FactsTable | None = None,
                sort: str = "relevance", today: date | None = None,
-               texts: TextTable | None = None) -> SearchResponse:
+               texts: TextTable | None = None, people: People | None = None
+               ) -> SearchResponse:
         """facts: the photos' dates and places (None: a query about them finds nothing);
         texts: the text read in photos (None: a phrase in quotes finds nothing);
+        people: the library's people (None: no name is known);
         sort: "relevance", or "date" (newest first), which a query of only a time or a
         place («июль 2023», «в Турции») gets anyway."""
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
-        plan = self.understand(query, today, facts, texts)
+        plan = self.understand(query, today, facts, texts, people)
         if not plan.wanted:
             sort = "date"
         if (not plan.concepts and not plan.has_filters) or len(matrix) == 0:
             return SearchResponse(plan, (), sort=sort)
         snapshot = matrix.snapshot()  # one consistent view while the writer goes on
-        combined, keep, excluded = self._matches(plan, snapshot, facts, min_score, texts)
+        combined, keep, excluded = self._matches(plan, snapshot, facts, min_score, texts,
+                                                 people)
         candidates = np.flatnonzero(keep)
         order = candidates[self._order(plan, sort, facts, snapshot.photo_ids[candidates],
                                        combined[candidates])][:limit]
@@ -164,13 +180,16 @@ class QueryEngine:
         return SearchResponse(plan, results, len(candidates), tuple(excluded), sort)
 
     def _matches(self, plan: QueryPlan, snapshot: MatrixSnapshot, facts: FactsTable | None,
-                 min_score: float, texts: TextTable | None = None
+                 min_score: float, texts: TextTable | None = None,
+                 people: People | None = None
                  ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int]]]:
         """Each row's score, whether it matches, and what each exclusion took out."""
 
         def scores_of(concept: Concept) -> np.ndarray:
             if concept.kind == "text":
                 return text_scores(snapshot, concept, texts)
+            if concept.kind == "person":
+                return person_scores(snapshot, concept, people)
             scores = concept_scores(snapshot, concept)
             if concept.text_match and texts is not None:  # the word written in a photo
                 in_text = text_scores(snapshot, concept, texts) * TEXT_BESIDE_SCORE
@@ -276,6 +295,9 @@ class QueryEngine:
         per_concept: list[list[tuple[float, str]]] = []
         for concept in plan.wanted:
             reasons = []
+            if concept.kind == "person":  # «Мама: её лицо»
+                per_concept.append([(1.0, f"{concept.understood}: лицо на фото")])
+                continue
             for cls, prob in zip(tags.classes, tags.probs, strict=True):
                 weight = concept.relevance[int(cls)]
                 if weight > 0 and concept.kind == "colour":  # «красный ← 32 % фото»
@@ -318,6 +340,15 @@ def colour_reason(concept: Concept, tags: SparseTags) -> str:
     return f"{TERMS[term]} {rows.get(photo_concept(term), 0.0):.0%} фото".replace("%", " %")
 
 
+def person_scores(snapshot: MatrixSnapshot, concept: Concept,
+                  people: People | None) -> np.ndarray:
+    """1 for the photos with a face of the person, else 0."""
+    if people is None or concept.person is None:
+        return np.zeros(snapshot.num_rows, np.float32)
+    ids = np.fromiter(people.photos_of(concept.person), np.int64)
+    return (np.isin(snapshot.photo_ids, ids) & snapshot.alive).astype(np.float32)
+
+
 def text_scores(snapshot: MatrixSnapshot, concept: Concept,
                 texts: TextTable | None) -> np.ndarray:
     """1 for the photos whose text has the word (any form) or the phrase, else 0."""
@@ -341,6 +372,8 @@ def concept_scores(snapshot: MatrixSnapshot, concept: Concept) -> np.ndarray:
         return scores
     if concept.rule is not None:
         scores = rule_scores(snapshot, concept.rule)
+    elif concept.relevance[FACES.first:FACES.end].any():
+        scores = people_scores(snapshot, concept.relevance)
     else:
         scores = thing_scores(snapshot, concept.relevance)
     if concept.colour is None:
@@ -441,6 +474,25 @@ def thing_scores(snapshot: MatrixSnapshot, relevance: np.ndarray) -> np.ndarray:
         return scores  # no detector in this index (detector = false): ImageNet counts in full
     weighted = IMAGENET_WEIGHT_BESIDE_DETECTOR * np.minimum(scores, 1.0)
     return (1.0 - (1.0 - found) * (1.0 - weighted)).astype(np.float32)
+
+
+def people_scores(snapshot: MatrixSnapshot, relevance: np.ndarray) -> np.ndarray:
+    """A word for people per photo: what the photo's faces say where the faces signal saw
+    any; elsewhere the person (and the other things the word names) at PEOPLE_FALLBACK.
+    In an index without faces (faces = false), the things alone, as before."""
+    faces = np.zeros_like(relevance)
+    faces[FACES.first:FACES.end] = relevance[FACES.first:FACES.end]
+    rest = relevance.copy()
+    rest[FACES.first:FACES.end] = 0
+    others = thing_scores(snapshot, rest) if rest.any() else \
+        np.zeros(snapshot.num_rows, np.float32)
+    if not snapshot.has_classes_from(FACES.first):
+        return others
+    said = np.minimum(snapshot.max_product(faces), 1.0)
+    seen = np.zeros(NUM_CONCEPTS, np.float32)
+    seen[face_concept("face")] = 1.0
+    has_face = snapshot.max_product(seen) > 0
+    return np.where(has_face, said, PEOPLE_FALLBACK * others).astype(np.float32)
 
 
 def build_query_engine(settings: Settings) -> QueryEngine:

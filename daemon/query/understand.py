@@ -29,7 +29,7 @@ place only when the library has photos from there.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -87,6 +87,7 @@ class Concept:
     # too (it then also answers, below the photos that show the thing: TEXT_BESIDE_SCORE)
     text_match: str = ""
     phrase: bool = False
+    person: int | None = None  # kind "person": the id of a person the user named
 
 
 @dataclass(frozen=True)
@@ -226,10 +227,12 @@ class QueryReader:
     # --- reading a query ---------------------------------------------------------------
     def read(self, query: str, today: date | None = None,
              has_place: Callable[[PlaceFilter], bool] | None = None,
-             has_text_word: Callable[[str], bool] | None = None) -> QueryPlan:
+             has_text_word: Callable[[str], bool] | None = None,
+             names: Mapping[tuple[str, ...], tuple[int, str]] | None = None) -> QueryPlan:
         """today: what «вчера» counts from; has_place: whether the library has photos from
         a place (None: as if it had); has_text_word: whether some photo's text has a word
-        (None: no text is read)."""
+        (None: no text is read); names: the people the user named, by the key of the name
+        (name_key) -> (person id, name as written)."""
         phrases, query_rest = _quoted(query)
         text, read_as = self._fix_layout(query_rest)
         time = find_time(text, today or date.today())
@@ -244,7 +247,7 @@ class QueryReader:
                       or not self._written_in_photos(text, m, has_text_word)]
         if places:
             text = without_spans(text, [span for m in places for span in m.spans])
-        plan = self._read_content(query, text, read_as, has_text_word)
+        plan = self._read_content(query, text, read_as, has_text_word, names or {})
         return replace(plan, time=time, places=tuple(places),
                        concepts=(*phrases, *plan.concepts))
 
@@ -278,15 +281,44 @@ class QueryReader:
         return bool(key) and (key in self._entries or key in self._kinds
                               or key in self._colours)
 
+    def name_key(self, name: str) -> tuple[str, ...]:
+        """How a person's name is looked up: its words' lemmas («Мама», «с мамой» → мама)."""
+        return tuple(self.analyzer.key(w) for w in tokenize(name))
+
+    def _person(self, tokens: list[Token], start: int,
+                names: Mapping[tuple[str, ...], tuple[int, str]]) -> tuple[Concept | None, int]:
+        """A name the user gave a person, at tokens[start:] (the longest first)."""
+        def readings(token: Token) -> set[str]:  # «Любой»: a less likely parse is the name
+            return {token.key} | {fold_yo(lemma) for lemma in
+                                  self.analyzer.lemmatizer.lemmas(token.surface)}
+
+        for length in range(min(MAX_PHRASE_WORDS, len(tokens) - start), 0, -1):
+            words = tokens[start:start + length]
+            candidates = [readings(t) for t in words]
+            for key in names:
+                if len(key) == length and all(k in c for k, c in
+                                              zip(key, candidates, strict=True)):
+                    person_id, name = names[key]
+                    concept = Concept(" ".join(t.surface for t in words), name,
+                                      np.zeros(NUM_CONCEPTS, np.float32), {}, kind="person",
+                                      person=person_id)
+                    return (_negated(concept) if words[0].negated else concept), length
+        return None, 1
+
     def _read_content(self, query: str, text: str, read_as: str,
-                      has_text_word: Callable[[str], bool] | None = None) -> QueryPlan:
+                      has_text_word: Callable[[str], bool] | None = None,
+                      names: Mapping[tuple[str, ...], tuple[int, str]] | None = None
+                      ) -> QueryPlan:
         tokens, only = self.analyzer.query_tokens(text)
         # What was read, in order: concepts, and colour words still to be placed.
         items: list[Concept | tuple[Token, ColourWord]] = []
         unknown: list[str] = []
         position = 0
         while position < len(tokens):
-            concept, used = self._longest_phrase(tokens, position)
+            # a name the user gave comes before any word of the vocabulary («Мама»)
+            concept, used = self._person(tokens, position, names) if names else (None, 1)
+            if concept is None:
+                concept, used = self._longest_phrase(tokens, position)
             colour = self._colours.get((tokens[position].key,)) if concept is None else None
             if colour is not None:
                 if not colour.is_filler:

@@ -1,0 +1,46 @@
+"""How queries about people are read: the names the user gave first, in any form, then the
+words for people («женщина», «дети», «двое»), which the faces signal answers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from daemon.signals.faces import CONCEPTS as FACES
+from daemon.signals.faces import photo_concept
+
+
+def _names(engine, *names: str) -> dict[tuple[str, ...], tuple[int, str]]:
+    return {engine.reader.name_key(name): (number, name)
+            for number, name in enumerate(names, start=1)}
+
+
+def test_a_name_in_any_form_is_that_person(engine) -> None:
+    names = _names(engine, "Мама", "Папа", "тётя Люба")
+    for query, person in (("Мама", 1), ("с мамой", 1), ("маму", 1), ("папины", None),
+                          ("у папы", 2), ("с тётей Любой", 3)):
+        plan = engine.reader.read(query, names=names)
+        people = [c.person for c in plan.concepts if c.kind == "person"]
+        assert people == ([person] if person else []), query
+
+
+def test_names_join_the_other_words(engine) -> None:
+    names = _names(engine, "Мама", "Папа")
+    plan = engine.reader.read("мама и папа на море", names=names)
+    assert [c.person for c in plan.concepts if c.kind == "person"] == [1, 2]
+    assert any(c.rule is not None and c.rule.concept == "море" for c in plan.concepts)
+    plan = engine.reader.read("кошка без мамы", names=names)
+    (mama,) = [c for c in plan.concepts if c.kind == "person"]
+    assert mama.negated
+
+
+def test_without_names_the_words_for_people_are_what_faces_show(engine) -> None:
+    for query, concept in (("женщина", "woman"), ("мама", "woman"), ("дети", "child"),
+                           ("девушки", "young_woman"), ("бабушка", "old_woman"),
+                           ("двое", "two"), ("толпа", "crowd"), ("селфи", "selfie"),
+                           ("women", "woman")):
+        (read,) = engine.reader.read(query).concepts
+        assert read.kind == "thing", query
+        assert read.relevance[photo_concept(concept)] == 1.0, query
+    # «человек» is any person, not a face's concept
+    (person,) = engine.reader.read("человек").concepts
+    assert not np.any(person.relevance[FACES.first:FACES.end])
