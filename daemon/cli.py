@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     reindex = sub.add_parser("reindex", help="tag again (all folders, one folder or a photo)")
     reindex.add_argument("path", type=Path, nargs="?")
 
+    from daemon.people_cli import add_parser as add_people_parser
+
+    _add_common(add_people_parser(sub))
     evaluate = sub.add_parser("eval", help="measure search quality on labelled photos")
     evaluate.add_argument("--photos", type=Path, required=True)
     evaluate.add_argument("--labels", type=Path, required=True)

@@ -609,3 +609,9 @@ def cmd_popup(args: argparse.Namespace, settings: Settings, db: Path, paths: Pat
     from tray.popup import main
 
     return main([args.query] if args.query else [])
+
+
+def cmd_people(args: argparse.Namespace, settings: Settings, db: Path, paths: Paths) -> int:
+    from daemon import people_cli
+
+    return people_cli.run(args, settings, db, paths)

@@ -50,8 +50,10 @@ from daemon.query.duplicates import find_duplicates, group_json, library_files
 from daemon.query.format import describe_facts
 from daemon.query.search import SORTS, QueryEngine, build_query_engine
 from daemon.query.vocab import describe_tags
+from daemon.service.people_requests import PeopleRequestError, PeopleRequests
 from daemon.service.watch import ChangeBatch, ChangeQueue, FolderWatcher, WatchLimitReached
 from daemon.signals import Signal, later_specs, load_signals, signal_models, signal_sources
+from daemon.signals.faces import FAMILY as FACES_FAMILY
 from daemon.signals.metadata import FactsReader
 from daemon.signals.ocr import one_thread
 from daemon.signals.text import CONCEPTS as TEXT_CONCEPTS
@@ -123,6 +125,9 @@ class Gallery:
         self.facts = FactsTable()  # when and where each photo was taken, beside the matrix
         self.vectors = VectorTable()  # each photo's embedding, for «похожие»
         self.texts = TextTable()  # the text read in photos, by photo and by word
+        # the faces grouped into people, and the user's names for them
+        self.people = PeopleRequests(paths.people_file, signal_models(settings).get("faces"),
+                                     self._people_read)
         self._text_signal: TextSignal | None = None
         self._text_off = "" if settings.text else "turned off in settings (text = false)"
         self._text_due = True  # the later pass may have photos to read
@@ -346,6 +351,7 @@ class Gallery:
             self._rebuilding = True
             self._moved_aside = str(moved)
             self._failed = 0
+        self.people.reset()
         self.matrix = TagMatrix()  # searches answer what is rebuilt so far
         self.facts = FactsTable()
         self.vectors = VectorTable()
@@ -372,6 +378,10 @@ class Gallery:
                           on_change=self._apply_change, gate=self._gate,
                           salvaged=self._salvaged, facts=self._facts_reader,
                           on_facts=self.facts_changed, also_combine=later)
+        if not self.settings.faces:  # turned off: the faces found go (the book stays)
+            forgotten = store.forget_model_family(FACES_FAMILY)
+            if forgotten:
+                log.info("faces are off: forgot the faces of %d photos", forgotten)
         if not self.settings.text:  # turned off: what was read goes (it is the user's text)
             forgotten = store.forget_texts(TEXT_MODEL_ID)
             if forgotten:
@@ -611,6 +621,7 @@ class Gallery:
 
     def _apply_change(self, photo_id: int, path: str, tags: SparseTags | None) -> None:
         self._text_due = True
+        self.people.changed(photo_id)
         if tags is None:
             self.matrix.remove(photo_id)
             self.facts.remove(photo_id)
@@ -682,8 +693,13 @@ class Gallery:
         if sort not in SORTS:
             raise RequestError(f"sort must be one of: {', '.join(SORTS)}")
         assert self._engine is not None
+        try:
+            people = self.people.current()
+        except PeopleRequestError as exc:  # an unreadable people.json: search without names
+            log.warning("%s", exc)
+            people = None
         return self._engine.search(query, self.matrix, limit=limit, facts=self.facts,
-                                   sort=sort, texts=self.texts).to_json()
+                                   sort=sort, texts=self.texts, people=people).to_json()
 
     def similar(self, path: str, limit: int = 50, query: str = "") -> dict[str, object]:
         """The photos most like this one (and matching the query, when one is given)."""
@@ -855,6 +871,12 @@ class Gallery:
         return answer
 
     # --- helpers --------------------------------------------------------------------------
+    def _people_read(self, question: Callable[[Store], T]) -> T:
+        try:
+            return self._read(question)
+        except RequestError as exc:
+            raise PeopleRequestError(str(exc)) from exc
+
     def _read(self, question: Callable[[Store], T]) -> T:
         """Ask the index on a connection of its own (a fresh one reads the file, not a
         cache); a damaged index is reported to the writer, which rebuilds it."""

@@ -11,6 +11,7 @@ import time
 from daemon.config import Paths, Settings
 from daemon.service.app import Gallery, RequestError
 from daemon.service.lifecycle import InstanceLock, lower_priority, sd_notify
+from daemon.service.people_requests import PeopleRequestError
 from daemon.service.server import Methods, SocketServer
 
 log = logging.getLogger("smart_gallery.daemon")
@@ -31,7 +32,13 @@ def methods_of(gallery: Gallery) -> Methods:
         "pause": gallery.pause,
         "resume": gallery.resume,
         "photo.tags": gallery.photo_tags,
-    }, expected=(RequestError,))
+        "people.list": gallery.people.list,
+        "people.photos": gallery.people.photos,
+        "people.name": gallery.people.name,
+        "people.merge": gallery.people.merge,
+        "people.split": gallery.people.split,
+        "people.forget": gallery.people.forget,
+    }, expected=(RequestError, PeopleRequestError))
 
 
 def status_text(status: dict[str, object]) -> str:
