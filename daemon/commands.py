@@ -44,6 +44,11 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
                           facts=FactsReader.load())
         report = indexer.index_folder(folder, options, progress_printer(not args.quiet))
         _print_index_report(folder, report, indexer.models)
+        if not settings.faces:  # turned off: the faces found go (the names the user gave stay)
+            from daemon.signals.faces import FAMILY
+
+            if forgotten := store.forget_model_family(FAMILY):
+                _print(f"faces are off (faces = false): forgot the faces of {forgotten} photos")
         if not settings.text:  # turned off: what was read goes (it is the user's text)
             from daemon.signals.text import MODEL_ID as TEXT_MODEL_ID
 
@@ -307,6 +312,7 @@ def _duplicates_on_disk(path: str | None, settings: Settings, db: Path
 def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
                 paths: Paths) -> int:
     from daemon.query.vocab import load_vocabulary
+    from daemon.signals.faces import describe_faces
 
     path = str(args.photo.expanduser().resolve())
     with Store(db, readonly=True) as store:
@@ -322,6 +328,8 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
     sources = signal_sources(settings)
     tables = {model: describe_tags(vocabulary, sources[model].first, tags, args.limit)
               for model, tags in by_model.items() if tags is not None}
+    faces_model = signal_models(settings).get("faces")
+    faces = describe_faces(by_model[faces_model]) if by_model.get(faces_model) else []
     when_where = describe_facts(facts, Gazetteer.load()) if facts is not None else {}
     if args.json:
         from daemon.cli import print_json
@@ -330,6 +338,7 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
         print_json({"path": path, "tags": [], "detector": [],
                     **{"tags" if names[model] == "classifier" else names[model]: rows
                        for model, rows in tables.items()}, **when_where,
+                    **({"face_list": faces} if faces else {}),
                     **({"text": text} if text is not None else {})})
         return 0
     _print(path)
@@ -342,6 +351,10 @@ def cmd_tags(args: argparse.Namespace, settings: Settings, db: Path,
         for row in rows:
             box = f"  at {row['box']}" if "box" in row else ""
             _print(f"  {row['prob']:.3f}  {row['russian']}  ({row['english']}){box}")
+    for number, face in enumerate(faces, start=1):
+        who = "мужчина" if face["male"] >= 0.5 else "женщина"
+        _print(f" face {number}: {who} ({face['male']:.2f}), ~{face['age']} лет"
+               f"  at {face['box']}")
     if text:
         _print(" text:")
         for line in text.splitlines():

@@ -6,7 +6,8 @@ each with its name, date and town; what the search understood, as chips; the cou
 time the daemon took. Hover tells why a photo matched; Enter or a double click opens it in
 the system viewer; Space shows it large inside the window, with its tags (arrows step
 through the photos, Space or Esc go back); a right click offers «Показать в папке»,
-«Похожие» (also Ctrl+Enter) and «Дубликаты». Arrows move through the results, Esc closes.
+«Похожие» (also Ctrl+Enter), «Дубликаты», «Этот человек» (the photos of the person in
+it) and «Назвать человека…». Arrows move through the results, Esc closes.
 Clear states for nothing found, a daemon that is not running (with a button to start it)
 and an index still being built.
 
@@ -36,6 +37,7 @@ from tray import captions
 from tray.actions import Actions, open_in_viewer
 from tray.chips import ChipRow
 from tray.grid import THUMB, Cell, ResultGrid
+from tray.name_dialog import NameDialog
 from tray.preview import Preview
 from tray.theme import apply_theme, make_fonts, system_theme
 
@@ -99,6 +101,7 @@ class Popup:
         self._preview_token = 0
         self._tooltip: tk.Toplevel | None = None
         self._focused = False
+        self.name_dialog: NameDialog | None = None
         self._jobs: dict[str, str] = {}  # Tk timers by what they are for
         self._build()
         self._place()
@@ -147,6 +150,8 @@ class Popup:
         self.menu.add_command(label="Похожие (Ctrl+Enter)",
                               command=lambda: self.similar_selected())
         self.menu.add_command(label="Дубликаты", command=lambda: self.duplicates_selected())
+        self.menu.add_command(label="Этот человек", command=lambda: self.person_selected())
+        self.menu.add_command(label="Назвать человека…", command=lambda: self.name_selected())
         self.query.trace_add("write", lambda *_: self._typed())
         # Ctrl+Enter whatever the keyboard layout (a letter would be another in Russian)
         for key, handler in (("<Return>", self._enter), ("<Escape>", self._escape),
@@ -263,6 +268,61 @@ class Popup:
             self.close_preview()
             self._ask("duplicates", path=self.results[self.selected]["path"])
 
+    def person_selected(self) -> None:
+        """Show the photos of the person in the selected photo (its clearest face)."""
+        if self.results:
+            self.close_preview()
+            self._ask_about_person(self.results[self.selected]["path"], show=True)
+
+    def name_selected(self) -> None:
+        """Ask for the name of the person in the selected photo, and give it."""
+        if self.results:
+            self._ask_about_person(self.results[self.selected]["path"], show=False)
+
+    def _ask_about_person(self, path: str, show: bool) -> None:
+        self._pending_search = None
+        self._generation += 1
+        generation = self._generation
+
+        def work() -> None:
+            started = time.perf_counter()
+            try:
+                people = self._call("people.of_photo", path=path)["people"]
+                if not people:
+                    answer, method = None, "people.none"
+                elif show:
+                    answer = self._call("people.photos", person=people[0]["id"])
+                    method = "people.photos"
+                else:
+                    self._inbox.put(("name", (path, people[0])))
+                    return
+            except DaemonNotRunning:
+                self._inbox.put(("down", generation))
+                return
+            except DaemonError as exc:
+                self._inbox.put(("error", Reply(generation, "people", exc, 0.0)))
+                return
+            self._inbox.put(("answer", Reply(generation, method, answer,
+                                             time.perf_counter() - started, path)))
+
+        threading.Thread(target=work, daemon=True).start()
+
+    def _open_name_dialog(self, path: str, person: dict[str, Any]) -> None:
+        if self.name_dialog is not None:
+            self.name_dialog.close()
+        self.name_dialog = NameDialog(
+            self.root, Path(path).name, person.get("name") or "",
+            lambda name: self._ask("people.name", person=person["id"], name=name))
+
+    def _person_photos(self, reply: Reply, took: str) -> None:
+        answer = reply.answer
+        who = f"«{answer['name']}»" if answer["name"] else "Человек без имени"
+        self._set_status(f"{who}: {answer['photos']} фото · {took}")
+        self.chips.show([])
+        results = [{"path": p, "score": 1.0} for p in answer["paths"]]
+        self._show(results)
+        self.select(next((i for i, r in enumerate(results) if r["path"] == reply.path), 0))
+
     def refresh_status(self) -> None:
         def work() -> None:
             try:
@@ -297,6 +357,8 @@ class Popup:
             self._thumbnail(*payload)
         elif kind == "picture":
             self._preview_picture(*payload)
+        elif kind == "name":
+            self._open_name_dialog(*payload)
         elif kind == "tags":
             token, answer, problem = payload
             if token == self._preview_token:
@@ -355,6 +417,17 @@ class Popup:
         took = captions.elapsed_text(reply.seconds)
         if reply.method == "duplicates":
             self._copies(reply, took)
+            return
+        if reply.method == "people.photos":
+            self._person_photos(reply, took)
+            return
+        if reply.method == "people.none":
+            self._set_status(f"На фото «{Path(reply.path).name}» нет лица, которое можно "
+                             f"узнать · {took}")
+            return
+        if reply.method == "people.name":
+            self._set_status(f"Сохранено: «{reply.answer['name']}», "
+                             f"{reply.answer['photos']} фото · {took}")
             return
         answer = reply.answer
         results = answer["results"]

@@ -273,6 +273,12 @@ class People:
     def person_of(self, photo_id: int, index: int) -> int | None:
         return self._of_face.get((photo_id, index))
 
+    def people_in(self, photo_id: int) -> list[Person]:
+        """The people whose faces a photo shows, in the faces' order (the clearest first)."""
+        found = sorted((index, pid) for (photo, index), pid in self._of_face.items()
+                       if photo == photo_id)
+        return [self._people[pid] for _, pid in found]
+
     # --- what the user says (saved in the book) ---------------------------------------------
     def _book_entry(self, person: Person) -> BookPerson:
         entry = self.book.get(person.id)

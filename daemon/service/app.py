@@ -54,6 +54,7 @@ from daemon.service.people_requests import PeopleRequestError, PeopleRequests
 from daemon.service.watch import ChangeBatch, ChangeQueue, FolderWatcher, WatchLimitReached
 from daemon.signals import Signal, later_specs, load_signals, signal_models, signal_sources
 from daemon.signals.faces import FAMILY as FACES_FAMILY
+from daemon.signals.faces import describe_faces
 from daemon.signals.metadata import FactsReader
 from daemon.signals.ocr import one_thread
 from daemon.signals.text import CONCEPTS as TEXT_CONCEPTS
@@ -868,6 +869,8 @@ class Gallery:
             name = self.signal_names[model]
             answer["tags" if name == "classifier" else name] = describe_tags(
                 vocabulary, self.sources[model].first, tags, limit)
+            if name == "faces":
+                answer["face_list"] = describe_faces(tags)
         return answer
 
     # --- helpers --------------------------------------------------------------------------

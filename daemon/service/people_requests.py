@@ -100,6 +100,19 @@ class PeopleRequests:
             return {**found.to_json(paths),
                     "paths": [paths[i] for i in found.photo_ids if i in paths]}
 
+    def of_photo(self, path: str) -> dict[str, object]:
+        """The people in one photo (the clearest face first)."""
+        if not isinstance(path, str):
+            raise PeopleRequestError("path must be a string")
+        if self.model is None:
+            return {"people": []}
+        with self._lock:
+            people = self._current_locked()
+            photo = self._read(lambda store: store.photo_by_path(path))
+            if photo is None:
+                raise PeopleRequestError(f"{path} is not in the index")
+            return {"people": [p.to_json() for p in people.people_in(photo.id)]}  # type: ignore[attr-defined]
+
     def name(self, person: int | str, name: str) -> dict[str, object]:
         if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
             raise PeopleRequestError(f"name must be a non-empty string of at most {MAX_NAME} "

@@ -34,6 +34,7 @@ def methods_of(gallery: Gallery) -> Methods:
         "photo.tags": gallery.photo_tags,
         "people.list": gallery.people.list,
         "people.photos": gallery.people.photos,
+        "people.of_photo": gallery.people.of_photo,
         "people.name": gallery.people.name,
         "people.merge": gallery.people.merge,
         "people.split": gallery.people.split,

@@ -456,6 +456,14 @@ def stored_faces(tags: SparseTags) -> list[StoredFace]:
     return faces
 
 
+def describe_faces(tags: SparseTags) -> list[dict[str, object]]:
+    """Each face of a photo's rows for people and JSON: box, how surely a face, the
+    probability that it is male, the age it looks."""
+    return [{"box": [round(v, 3) for v in face.box], "score": round(face.score, 3),
+             "male": round(face.male, 3), "age": round(face.age)}
+            for face in stored_faces(tags)]
+
+
 def photo_concept(name: str) -> int:
     """The concept (in the shared space) of a PHOTO_CONCEPTS name."""
     return CONCEPTS.first + PHOTO_CONCEPTS.index(name)

@@ -77,8 +77,9 @@ def test_people_are_found_named_and_searched_by_name(tmp_path: Path) -> None:
     assert _face_rows(index) > 0
 
     settings = home / "config" / "settings.toml"
-    settings.write_text(settings.read_text(encoding="utf-8") + "faces = false\n",
-                        encoding="utf-8")
+    text = settings.read_text(encoding="utf-8")
+    assert "faces = true" in text  # the daemon wrote every setting when the folder was added
+    settings.write_text(text.replace("faces = true", "faces = false"), encoding="utf-8")
     with DaemonProcess(home) as daemon:
         daemon.start()
         daemon.wait_idle()

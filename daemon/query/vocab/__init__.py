@@ -141,13 +141,16 @@ def describe_tags(vocabulary: Vocabulary, offset: int, tags: SparseTags,
     (x1, y1, x2, y2 as fractions of the photo)."""
     rows: list[dict[str, object]] = []
     for i, (cls, prob) in enumerate(zip(tags.classes, tags.probs, strict=True)):
-        if limit is not None and i >= limit:
+        if limit is not None and len(rows) >= limit:
             break
-        entry = vocabulary[offset + int(cls)]
+        try:
+            entry = vocabulary[offset + int(cls)]
+        except (KeyError, IndexError):  # a row that is no concept (each face's own rows)
+            continue
         row: dict[str, object] = {"class": int(cls), "russian": entry.name,
                                   "english": entry.english, "prob": round(float(prob), 4)}
-        if tags.boxes is not None:
-            row["box"] = [round(float(v), 3) for v in tags.boxes[i]]
+        if tags.boxes is not None and tags.boxes[i].tolist() != [0.0, 0.0, 1.0, 1.0]:
+            row["box"] = [round(float(v), 3) for v in tags.boxes[i]]  # (the whole photo: none)
         rows.append(row)
     return rows
 
