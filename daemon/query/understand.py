@@ -66,6 +66,10 @@ VECTOR_MATCH_MIN_COSINE = 0.7
 VECTOR_MATCH_TERMS = 3
 PERSON = DETECTOR.first + 0  # COCO «person»: what «только» leaves out
 ONLY_EXCLUDES = "человек"
+# «много людей», «куча народу» mean a crowd; «много» alone is a stop word, which would leave
+# «людей» (anyone).
+MANY_PEOPLE = re.compile(r"\b(?:много|полно|куча|масса|тьма)\s+(?:людей|народу|народа)\b",
+                         re.IGNORECASE)
 # A phrase to find in photos' text: in straight, Russian or German quotes.
 QUOTED = re.compile(r'"([^"]+)"|«([^«»]+)»|„([^„“”]+)[“”]')
 
@@ -234,6 +238,7 @@ class QueryReader:
         (None: no text is read); names: the people the user named, by the key of the name
         (name_key) -> (person id, name as written)."""
         phrases, query_rest = _quoted(query)
+        query_rest = MANY_PEOPLE.sub("толпа", query_rest)
         text, read_as = self._fix_layout(query_rest)
         time = find_time(text, today or date.today())
         if time is not None and self._is_vocabulary_word(text, time):

@@ -36,7 +36,8 @@ def test_names_join_the_other_words(engine) -> None:
 def test_without_names_the_words_for_people_are_what_faces_show(engine) -> None:
     for query, concept in (("женщина", "woman"), ("мама", "woman"), ("дети", "child"),
                            ("девушки", "young_woman"), ("бабушка", "old_woman"),
-                           ("двое", "two"), ("толпа", "crowd"), ("селфи", "selfie"),
+                           ("двое", "two"), ("толпа", "crowd"), ("много людей", "crowd"),
+                           ("куча народу", "crowd"), ("селфи", "selfie"),
                            ("women", "woman")):
         (read,) = engine.reader.read(query).concepts
         assert read.kind == "thing", query
