@@ -14,8 +14,9 @@ in a few milliseconds and lets the other worker go on.
 The network is the one of dlib's dnn_face_recognition_ex.cpp (a ResNet-29 on 150×150 face
 chips, 128 numbers out). dlib writes a network from its input layer up, and each layer's
 parameters as one tensor: version 2, then its shape (n, k, 1, 1) as dlib's packed
-integers, then n × k little-endian float32s: a convolution's weights (filters, inputs, rows, columns) and its
-biases, an affine layer's gammas and betas, the last layer's (256, 128) matrix. This
+integers, then n × k little-endian float32s: a convolution's weights (filters, inputs,
+rows, columns) and its biases, an affine layer's gammas and betas, the last layer's
+(256, 128) matrix. This
 script finds those tensors in order and checks their sizes against the architecture,
 builds the same network in torch (dlib pads a stride-2 convolution by 0 and a stride-1 by
 half the kernel; an addition of tensors of different sizes zero-pads the smaller), and

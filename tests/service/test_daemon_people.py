@@ -8,9 +8,12 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from conftest import clear_photo
 from daemon_process import DaemonProcess
 from face_photos import photos_of
+
+from daemon.service.client import DaemonError
 
 
 def _names(answer: dict) -> set[str]:
@@ -88,3 +91,27 @@ def test_people_are_found_named_and_searched_by_name(tmp_path: Path) -> None:
         assert daemon.stop() == 0
     assert _face_rows(index) == 0  # the face data is gone
     assert "Мама" in (home / "config" / "people.json").read_text(encoding="utf-8")
+
+
+def test_a_damaged_people_file_is_said_and_kept_and_search_goes_on(tmp_path: Path) -> None:
+    library = tmp_path / "photos"
+    library.mkdir()
+    shutil.copy(photos_of("Kofi_Annan")[0], library / "дед.jpg")
+    home = tmp_path / "home"
+    book = home / "config" / "people.json"
+    book.parent.mkdir(parents=True)
+    book.write_text('{"people": [{"id": "not a number"', encoding="utf-8")  # cut short
+    with DaemonProcess(home) as daemon:
+        daemon.start()
+        daemon.call("folders.add", path=str(library))
+        daemon.wait_idle()
+        assert _names(daemon.call("search", query="мужчина")) == {"дед.jpg"}
+        with pytest.raises(DaemonError, match="people.json is not a people file") as raised:
+            daemon.call("people.list")
+        assert "left as it is" in raised.value.message
+        for garbage in ({"person": None}, {"person": True}, {"person": 1, "name": ""},
+                        {"person": 1, "name": "x" * 101}):
+            with pytest.raises(DaemonError):
+                daemon.call("people.name", **garbage)
+        assert daemon.stop() == 0
+    assert book.read_text(encoding="utf-8") == '{"people": [{"id": "not a number"'
