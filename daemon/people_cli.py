@@ -46,8 +46,7 @@ def run(args: argparse.Namespace, settings: Settings, db: Path, paths: Paths) ->
     try:
         answer = _ask(method, params, settings, db, paths, getattr(args, "db", None))
     except (PeopleRequestError, DaemonError) as exc:
-        message = exc.message if isinstance(exc, DaemonError) else str(exc)
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.json:
         from daemon.cli import print_json
