@@ -191,6 +191,20 @@ def display() -> str:
         os.environ["DISPLAY"] = previous
 
 
+@pytest.fixture
+def window(display, tmp_path: Path):
+    """A real Tk root on the Xvfb display (and a folder for the test), destroyed after."""
+    import tkinter as tk
+
+    root = tk.Tk()
+    yield root, tmp_path
+    try:
+        if root.winfo_exists():
+            root.destroy()
+    except tk.TclError:  # the test destroyed it
+        pass
+
+
 @pytest.fixture(scope="session")
 def detector():
     """The COCO-80 detector the product runs beside the ImageNet tagger."""

@@ -215,6 +215,13 @@ class Popup:
 
     def _ask(self, method: str, **params: Any) -> None:
         """Ask in a thread; the reply, timed from sending to answer, comes through the inbox."""
+        self._ask_by(method, lambda: (method, self._call(method, **params)),
+                     params.get("path", ""))
+
+    def _ask_by(self, asking: str, question: Callable[[], tuple[str, Any] | None],
+                path: str = "") -> None:
+        """Run question() in a thread: its (method, answer) comes through the inbox as the
+        reply (None: it handed its result over itself); an error, as `asking`'s."""
         self._pending_search = None
         self._generation += 1
         generation = self._generation
@@ -222,16 +229,17 @@ class Popup:
         def work() -> None:
             started = time.perf_counter()
             try:
-                answer = self._call(method, **params)
+                asked = question()
             except DaemonNotRunning:
                 self._inbox.put(("down", generation))
                 return
             except DaemonError as exc:
-                self._inbox.put(("error", Reply(generation, method, exc, 0.0)))
+                self._inbox.put(("error", Reply(generation, asking, exc, 0.0)))
                 return
-            self._inbox.put(("answer", Reply(generation, method, answer,
-                                             time.perf_counter() - started,
-                                             params.get("path", ""))))
+            if asked is not None:
+                method, answer = asked
+                self._inbox.put(("answer", Reply(generation, method, answer,
+                                                 time.perf_counter() - started, path)))
 
         threading.Thread(target=work, daemon=True).start()
 
@@ -280,32 +288,16 @@ class Popup:
             self._ask_about_person(self.results[self.selected]["path"], show=False)
 
     def _ask_about_person(self, path: str, show: bool) -> None:
-        self._pending_search = None
-        self._generation += 1
-        generation = self._generation
+        def question() -> tuple[str, Any] | None:
+            people = self._call("people.of_photo", path=path)["people"]
+            if not people:
+                return "people.none", None
+            if show:
+                return "people.photos", self._call("people.photos", person=people[0]["id"])
+            self._inbox.put(("name", (path, people[0])))
+            return None
 
-        def work() -> None:
-            started = time.perf_counter()
-            try:
-                people = self._call("people.of_photo", path=path)["people"]
-                if not people:
-                    answer, method = None, "people.none"
-                elif show:
-                    answer = self._call("people.photos", person=people[0]["id"])
-                    method = "people.photos"
-                else:
-                    self._inbox.put(("name", (path, people[0])))
-                    return
-            except DaemonNotRunning:
-                self._inbox.put(("down", generation))
-                return
-            except DaemonError as exc:
-                self._inbox.put(("error", Reply(generation, "people", exc, 0.0)))
-                return
-            self._inbox.put(("answer", Reply(generation, method, answer,
-                                             time.perf_counter() - started, path)))
-
-        threading.Thread(target=work, daemon=True).start()
+        self._ask_by("people.of_photo", question, path)
 
     def _open_name_dialog(self, path: str, person: dict[str, Any]) -> None:
         if self.name_dialog is not None:

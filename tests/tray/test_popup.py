@@ -71,14 +71,6 @@ class Recorder:
                        start_daemon=start)
 
 
-@pytest.fixture
-def window(display, tmp_path: Path):
-    root = tk.Tk()
-    yield root, tmp_path
-    if root_exists(root):
-        root.destroy()
-
-
 def _popup(window, socket: Path, recorder: Recorder) -> Popup:
     root, tmp_path = window
     return Popup(root, socket, recorder.actions(), thumbnail_root=tmp_path / "thumbs",

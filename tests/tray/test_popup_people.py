@@ -5,13 +5,11 @@ under Xvfb, a real daemon, real photos of faces."""
 from __future__ import annotations
 
 import shutil
-import tkinter as tk
-from pathlib import Path
 
 import pytest
 from daemon_process import DaemonProcess
 from face_photos import photos_of
-from test_popup import Recorder, names, pump, root_exists
+from test_popup import Recorder, names, pump
 
 from tray.popup import Popup
 
@@ -32,14 +30,6 @@ def family(tmp_path_factory: pytest.TempPathFactory):
         daemon.call("folders.add", path=str(photos))
         daemon.wait_idle()
         yield daemon
-
-
-@pytest.fixture
-def window(display, tmp_path: Path):
-    root = tk.Tk()
-    yield root, tmp_path
-    if root_exists(root):
-        root.destroy()
 
 
 def _searched(window, daemon: DaemonProcess, query: str) -> Popup:
