@@ -29,9 +29,10 @@ from daemon.signals.faces import stored_faces
 # (bench/face_identity.py): 0.48 groups them with pairwise precision 0.97 and recall 0.76,
 # 0.50 with 0.97 / 0.81, 0.52 with 0.81 / 0.86 (two pairs of people merge).
 SAME_PERSON = 0.5
-# Children's faces lie nearer each other in dlib's space (it was trained on few): two
-# children are one only when this near.
-SAME_CHILD = 0.42
+# Children's faces lie nearer each other in dlib's space (it was trained on few): a child
+# joins a person, or anyone a person who was once a child, only this near. In the 899 COCO
+# photos at 0.42 three different children still made one person.
+SAME_CHILD = 0.36
 CHILD_UNTIL = 12
 SAME_BOX = 0.5  # a face of the book is the index's face whose box overlaps it this much
 MEMBERS_COMPARED = 32  # a new face is compared with this many faces of each person
@@ -64,6 +65,11 @@ class Person:
     @property
     def centre(self) -> np.ndarray:
         return self.total / max(1, len(self.faces))
+
+    @property
+    def youngest(self) -> float:
+        """The youngest age any of their faces looks."""
+        return min((f.age for f in self.faces), default=200.0)
 
     @property
     def photo_ids(self) -> list[int]:
@@ -155,12 +161,14 @@ class People:
             return self._join(face, owner.id, owner.name)
         if self._order:
             distances = self._distances(face.descriptor)
-            limit = self.threshold if face.age > CHILD_UNTIL else \
-                min(self.threshold, SAME_CHILD)
             for row in np.argsort(distances):
-                if distances[row] >= limit:
+                if distances[row] >= self.threshold:
                     break
                 person_id = self._order[row]
+                # a child on either side: only when surely the same
+                if distances[row] >= SAME_CHILD and (
+                        face.age <= CHILD_UNTIL or self._people[person_id].youngest <= CHILD_UNTIL):
+                    continue
                 if not self._kept_apart(face, person_id):
                     return self._join(face, person_id, self._people[person_id].name)
         return self._join(face, self._new_id(face), "")
