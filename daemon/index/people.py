@@ -64,7 +64,11 @@ class Person:
 
     @property
     def centre(self) -> np.ndarray:
-        return self.total / max(1, len(self.faces))
+        """The mean of the faces a new face is compared with (the first MEMBERS_COMPARED)."""
+        compared = self.faces[:MEMBERS_COMPARED]
+        if len(self.faces) <= MEMBERS_COMPARED:
+            return self.total / max(1, len(self.faces))
+        return np.mean([f.descriptor for f in compared], axis=0)
 
     @property
     def youngest(self) -> float:
@@ -115,6 +119,7 @@ class People:
         self._centres = np.zeros((0, 128), np.float32)
         self._order: list[int] = []  # person ids in the rows of _centres
         self._row: dict[int, int] = {}  # person id -> its row of _centres
+        self._centre_norms = np.zeros(0, np.float32)  # |centre|² by row
         # the faces each person is compared by (the first MEMBERS_COMPARED) and their rows
         self._members = np.zeros((0, 128), np.float32)
         self._member_rows = np.zeros(0, np.int64)
@@ -176,14 +181,24 @@ class People:
     def _distances(self, descriptor: np.ndarray) -> np.ndarray:
         """The face's mean distance to each person's faces (the first MEMBERS_COMPARED of
         them), by row of _order: average linkage, which a few far faces of a person do not
-        pull apart and one near face of another does not pull together."""
-        count = self._member_count
-        members = self._members[:count]
-        owners = self._member_rows[:count]
-        distances = np.linalg.norm(members - descriptor, axis=1)
-        sums = np.bincount(owners, weights=distances, minlength=len(self._order))
-        counts = np.bincount(owners, minlength=len(self._order))
-        return sums / np.maximum(counts, 1)
+        pull apart and one near face of another does not pull together. Only for the
+        people whose compared faces' mean is nearer than the threshold (the mean distance
+        to points is never below the distance to their mean); the rest are left at inf."""
+        people = len(self._order)
+        centres = self._centres[:people]
+        near = (self._centre_norms[:people] - 2 * (centres @ descriptor)
+                + float(descriptor @ descriptor)) < self.threshold ** 2
+        distances = np.full(people, np.inf)
+        if not near.any():
+            return distances
+        owners = self._member_rows[:self._member_count]
+        compared = near[owners]
+        rows = owners[compared]
+        gaps = np.linalg.norm(self._members[:self._member_count][compared] - descriptor, axis=1)
+        sums = np.bincount(rows, weights=gaps, minlength=people)
+        counts = np.bincount(rows, minlength=people)
+        distances[near] = sums[near] / np.maximum(counts[near], 1)
+        return distances
 
     def remove_photo(self, photo_id: int) -> None:
         """The photo left the index (or changed): its faces leave their people."""
@@ -224,11 +239,15 @@ class People:
             if len(self._order) > len(self._centres):  # room for more, doubling
                 grown = np.zeros((max(16, 2 * len(self._centres)), 128), np.float32)
                 grown[:len(self._centres)] = self._centres
-                self._centres = grown
+                norms = np.zeros(len(grown), np.float32)
+                norms[:len(self._centre_norms)] = self._centre_norms
+                self._centres, self._centre_norms = grown, norms
         person.faces.append(face)
         person.total = person.total + face.descriptor
-        self._centres[self._row[person_id]] = person.centre
-        if len(person.faces) <= MEMBERS_COMPARED:
+        if len(person.faces) <= MEMBERS_COMPARED:  # the compared faces' mean moves
+            row = self._row[person_id]
+            self._centres[row] = person.total / len(person.faces)
+            self._centre_norms[row] = float(self._centres[row] @ self._centres[row])
             if self._member_count == len(self._members):
                 grown = np.zeros((max(64, 2 * len(self._members)), 128), np.float32)
                 grown[:self._member_count] = self._members
@@ -246,6 +265,7 @@ class People:
         self._row = {pid: row for row, pid in enumerate(self._order)}
         self._centres = np.array([self._people[pid].centre for pid in self._order],
                                  np.float32).reshape(-1, 128)
+        self._centre_norms = np.einsum("ij,ij->i", self._centres, self._centres)
         kept = [(row, f.descriptor) for row, pid in enumerate(self._order)
                 for f in self._people[pid].faces[:MEMBERS_COMPARED]]
         self._members = np.array([d for _, d in kept], np.float32).reshape(-1, 128)
@@ -363,6 +383,7 @@ class People:
                        key=lambda f: (f.photo_id, f.index))
         self._people, self._of_face = {}, {}
         self._centres, self._order, self._row = np.zeros((0, 128), np.float32), [], {}
+        self._centre_norms = np.zeros(0, np.float32)
         self._members, self._member_rows = np.zeros((0, 128), np.float32), np.zeros(0, np.int64)
         self._member_count = 0
         self._read_book()

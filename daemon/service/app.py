@@ -272,6 +272,9 @@ class Gallery:
                 self.texts = self._load_texts(store)
                 log.info("read %d photos from %s in %.1f s", len(self.matrix), index,
                          time.monotonic() - started)
+                self.people.reset()  # grouped again from this index, off the writer's thread
+                threading.Thread(target=self.people.warm_up, name="people",
+                                 daemon=True).start()
             with self._state_lock:
                 self._failed = len(store.failures())
         except sqlite3.DatabaseError as exc:
@@ -695,8 +698,8 @@ class Gallery:
             raise RequestError(f"sort must be one of: {', '.join(SORTS)}")
         assert self._engine is not None
         try:
-            people = self.people.current()
-        except PeopleRequestError as exc:  # an unreadable people.json: search without names
+            people = self.people.for_search()
+        except PeopleRequestError as exc:  # an unreadable index or people.json: no names
             log.warning("%s", exc)
             people = None
         return self._engine.search(query, self.matrix, limit=limit, facts=self.facts,

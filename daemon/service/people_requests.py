@@ -9,6 +9,7 @@ rest). What the user says goes to the book (daemon/people_book.py) at once.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from daemon.index.store import Store
 from daemon.people_book import PeopleBook, PeopleBookError
 
 T = TypeVar("T")
+log = logging.getLogger("smart_gallery.people")
 MAX_NAME = 100
 
 
@@ -56,6 +58,30 @@ class PeopleRequests:
             return None
         with self._lock:
             return self._current_locked()
+
+    def for_search(self) -> People | None:
+        """The people, when a search may need them: only once the user has named someone
+        (grouping a large library's faces takes seconds; a search need not wait for it)."""
+        if self.model is None:
+            return None
+        with self._lock:
+            if self._people is None and not self._book_has_names():
+                return None
+            return self._current_locked()
+
+    def warm_up(self) -> None:
+        """Group the faces now (in a thread of its own, after the index is loaded)."""
+        try:
+            self.current()
+        except PeopleRequestError as exc:
+            log.warning("%s", exc)
+
+    def _book_has_names(self) -> bool:
+        try:
+            return bool(PeopleBook.load(self.book_file).named())
+        except PeopleBookError as exc:
+            log.warning("%s", exc)
+            return False
 
     def _current_locked(self) -> People:
         assert self.model is not None
