@@ -507,7 +507,8 @@ class Gallery:
         added = [f for f in settings.folders if f not in self.settings.folders]
         removed = [f for f in self.settings.folders if f not in settings.folders]
         restart = [name for name in ("model", "model_weights", "detector", "detector_size",
-                                     "word_vectors", "fasttext_model", "threads")
+                                     "word_vectors", "fasttext_model", "threads", "text",
+                                     "faces")
                    if getattr(settings, name) != getattr(self.settings, name)]
         if restart:
             log.warning("settings changed that take effect when the daemon restarts: %s",
