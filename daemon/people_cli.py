@@ -22,7 +22,13 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # n
                                            "merge, split, forget")
     people.add_argument("--json", action="store_true", help="print JSON")
     actions = people.add_subparsers(dest="people_command")
-    actions.add_parser("list", help="every person: id, name, photos, a sample photo")
+    listing = actions.add_parser("list", help="every person: id, name, photos, a sample photo")
+    for parser in (people, listing):
+        # on `people` and on `people list` alike (the latter only when given)
+        parser.add_argument("--min-photos", type=int,
+                            default=2 if parser is people else argparse.SUPPRESS,
+                            help="leave out those seen in fewer photos (default 2; the named "
+                                 "are always listed)")
     show = actions.add_parser("show", help="the photos of a person")
     show.add_argument("person", help="id or name")
     name = actions.add_parser("name", help="give a person a name («Мама»)")
@@ -37,6 +43,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # n
     forget = actions.add_parser("forget", help="forget a person's name and what you said "
                                                "of their faces")
     forget.add_argument("person", help="id or name")
+    for action in actions.choices.values():
+        action.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                            help="print JSON")
     return people
 
 
@@ -60,7 +69,7 @@ def run(args: argparse.Namespace, settings: Settings, db: Path, paths: Paths) ->
 def _request(action: str, args: argparse.Namespace) -> tuple[str, dict[str, object]]:
     person = _person(getattr(args, "person", ""))
     if action == "list":
-        return "people.list", {}
+        return "people.list", {"min_photos": args.min_photos}
     if action == "show":
         return "people.photos", {"person": person}
     if action == "name":
@@ -105,12 +114,16 @@ def _show(action: str, answer: dict) -> None:
             print(f"Лица не ищутся: {answer.get('how_to_enable', '')}")
             return
         if not answer["people"]:
-            print("Людей пока не найдено.")
+            more = f" (реже: {answer['fewer']}; --min-photos 1: все)" if answer.get("fewer") \
+                else ""
+            print(f"Людей пока не найдено{more}.")
             return
         print(f"Людей: {len(answer['people'])}")
         for person in answer["people"]:
             name = person["name"] or "(без имени)"
             print(f"{person['id']:>8}  {name:<20} фото: {person['photos']:<5} {person['sample']}")
+        if answer.get("fewer"):
+            print(f"… и ещё {answer['fewer']}, кто реже (--min-photos 1: все)")
         return
     if action == "show":
         print(f"{answer['id']} {answer['name'] or '(без имени)'}: фото {answer['photos']}")

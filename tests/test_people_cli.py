@@ -18,13 +18,16 @@ def test_list_name_show_and_search_by_name(tmp_path: Path) -> None:
         shutil.copy(source, library / f"дедушка {n}.jpg")
     for n, source in enumerate(photos_of("Katy_Perry")[:2]):
         shutil.copy(source, library / f"Оля {n}.jpg")
+    shutil.copy(photos_of("Meryl_Streep")[0], library / "гостья.jpg")  # seen once
     home = tmp_path / "home"
     run(home, "index", str(library), "--quiet", "--no-text")
 
     listed = json.loads(run(home, "people", "--json").stdout)
     assert listed["state"] == "on"
     sizes = sorted(p["photos"] for p in listed["people"])
-    assert sizes == [2, 3]
+    assert sizes == [2, 3] and listed["fewer"] == 1  # those seen once are left out…
+    everyone = json.loads(run(home, "people", "list", "--min-photos", "1", "--json").stdout)
+    assert sorted(p["photos"] for p in everyone["people"]) == [1, 2, 3]  # …unless asked for
     grandpa = next(p for p in listed["people"] if p["photos"] == 3)
     assert Path(grandpa["sample"]).name.startswith("дедушка")
 
@@ -39,6 +42,7 @@ def test_list_name_show_and_search_by_name(tmp_path: Path) -> None:
         "дедушка 0.jpg", "дедушка 1.jpg", "дедушка 2.jpg"]
     table = run(home, "people").stdout
     assert "Дедушка Коля" in table and "(без имени)" in table
+    assert "… и ещё 1, кто реже" in table
 
 
 def test_unknown_person_is_a_clear_error(tmp_path: Path) -> None:

@@ -109,15 +109,20 @@ class PeopleRequests:
             raise PeopleRequestError(str(exc)) from exc
 
     # --- what clients ask -------------------------------------------------------------------
-    def list(self) -> dict[str, object]:
+    def list(self, min_photos: int = 1) -> dict[str, object]:
+        """Everyone in at least min_photos photos (the named always), named first, then by
+        how many photos; `fewer` says how many were left out."""
+        if not isinstance(min_photos, int) or isinstance(min_photos, bool) or min_photos < 1:
+            raise PeopleRequestError("min_photos must be a positive integer")
         if self.model is None:
-            return {"state": "off", "people": [],
+            return {"state": "off", "people": [], "fewer": 0,
                     "how_to_enable": "set faces = true in settings.toml"}
         with self._lock:
-            people = self._current_locked()
-            everyone = people.all()
-            paths = self._paths({f.photo_id for p in everyone if (f := p.sample())})
-            return {"state": "on", "people": [p.to_json(paths) for p in everyone]}
+            everyone = self._current_locked().all()
+            shown = [p for p in everyone if p.name or len(p.photo_ids) >= min_photos]
+            paths = self._paths({f.photo_id for p in shown if (f := p.sample())})
+            return {"state": "on", "people": [p.to_json(paths) for p in shown],
+                    "fewer": len(everyone) - len(shown)}
 
     def photos(self, person: int | str) -> dict[str, object]:
         with self._lock:
