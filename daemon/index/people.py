@@ -116,6 +116,7 @@ class People:
         self.threshold = threshold
         self._people: dict[int, Person] = {}
         self._of_face: dict[tuple[int, int], int] = {}  # (photo id, face) -> person id
+        self._faces_in: dict[int, list[int]] = {}  # photo id -> its grouped faces' numbers
         self._centres = np.zeros((0, 128), np.float32)
         self._order: list[int] = []  # person ids in the rows of _centres
         self._row: dict[int, int] = {}  # person id -> its row of _centres
@@ -202,9 +203,10 @@ class People:
 
     def remove_photo(self, photo_id: int) -> None:
         """The photo left the index (or changed): its faces leave their people."""
-        touched = {pid for (pid_photo, _), pid in self._of_face.items() if pid_photo == photo_id}
-        for key in [k for k in self._of_face if k[0] == photo_id]:
-            del self._of_face[key]
+        indexes = self._faces_in.pop(photo_id, [])
+        if not indexes:  # a new photo, or one without faces: nothing to undo
+            return
+        touched = {self._of_face.pop((photo_id, index)) for index in indexes}
         for person_id in touched:
             person = self._people[person_id]
             person.faces = [f for f in person.faces if f.photo_id != photo_id]
@@ -258,6 +260,7 @@ class People:
             self._member_rows[self._member_count] = self._row[person_id]
             self._member_count += 1
         self._of_face[(face.photo_id, face.index)] = person_id
+        self._faces_in.setdefault(face.photo_id, []).append(face.index)
         return person_id
 
     def _refresh_centres(self) -> None:
@@ -304,9 +307,8 @@ class People:
 
     def people_in(self, photo_id: int) -> list[Person]:
         """The people whose faces a photo shows, in the faces' order (the clearest first)."""
-        found = sorted((index, pid) for (photo, index), pid in self._of_face.items()
-                       if photo == photo_id)
-        return [self._people[pid] for _, pid in found]
+        return [self._people[self._of_face[(photo_id, index)]]
+                for index in sorted(self._faces_in.get(photo_id, []))]
 
     # --- what the user says (saved in the book) ---------------------------------------------
     def _book_entry(self, person: Person) -> BookPerson:
@@ -381,7 +383,7 @@ class People:
     def _regroup(self) -> None:
         faces = sorted((f for p in self._people.values() for f in p.faces),
                        key=lambda f: (f.photo_id, f.index))
-        self._people, self._of_face = {}, {}
+        self._people, self._of_face, self._faces_in = {}, {}, {}
         self._centres, self._order, self._row = np.zeros((0, 128), np.float32), [], {}
         self._centre_norms = np.zeros(0, np.float32)
         self._members, self._member_rows = np.zeros((0, 128), np.float32), np.zeros(0, np.int64)
