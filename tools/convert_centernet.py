@@ -77,14 +77,21 @@ def _decoded(attr: dict, key: str) -> list[str]:
     return [base64.b64decode(s).decode() for s in attr.get(key, {}).get("list", {}).get("s", [])]
 
 
-def build_graph_def(model_json: dict, weights: dict[str, np.ndarray]):  # noqa: ANN201
+def source_graph(model_json: dict):  # noqa: ANN201 - a tf GraphDef
+    """The TF.js model's graph as TensorFlow reads it (its weights still outside)."""
     import tensorflow as tf
     from google.protobuf import json_format
 
     topology = dict(model_json["modelTopology"])
     topology.pop("library", None)
     topology.pop("versions", None)
-    source = json_format.ParseDict(topology, tf.compat.v1.GraphDef())
+    return json_format.ParseDict(topology, tf.compat.v1.GraphDef())
+
+
+def build_graph_def(model_json: dict, weights: dict[str, np.ndarray]):  # noqa: ANN201
+    import tensorflow as tf
+
+    source = source_graph(model_json)
     graph = tf.compat.v1.GraphDef()
     for node in source.node:
         if node.op == "Const" and node.name in weights:

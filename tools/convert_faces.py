@@ -70,12 +70,8 @@ ATTRIBUTES = Model(
 
 def build_graph_def(model_json: dict, weights: dict[str, np.ndarray], model: Model):  # noqa: ANN201
     import tensorflow as tf
-    from google.protobuf import json_format
 
-    topology = dict(model_json["modelTopology"])
-    topology.pop("library", None)
-    topology.pop("versions", None)
-    source = json_format.ParseDict(topology, tf.compat.v1.GraphDef())
+    source = tfjs.source_graph(model_json)
     graph = tf.compat.v1.GraphDef()
     for node in source.node:
         if node.op == "Const" and node.name in weights:
