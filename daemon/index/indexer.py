@@ -117,6 +117,10 @@ class Indexer:
         # tagged before it kept them are tagged again (by it alone).
         self._known_hashes = {t.model_id: HashSet(store.hashes_tagged_by(
             t.model_id, with_vector=_makes_vectors(t))) for t in self.signals}
+        # The ids of rows that a signal's own rows replace (an earlier way of reading
+        # photos): a photo's go when it gets the new ones.
+        self.retired: tuple[str, ...] = tuple(
+            model for t in self.signals for model in getattr(t, "retired", ()))
 
     @property
     def model(self) -> str:
@@ -324,7 +328,7 @@ class Indexer:
             return
         photo_id = self.store.put_photo(identity, prepared.content_hash, source.width,
                                         source.height, tags,  # type: ignore[arg-type]
-                                        prepared.facts)
+                                        prepared.facts, self.retired)
         self._facts_kept(photo_id, prepared)
         report.copied += 1
         if self.on_change:
@@ -337,7 +341,7 @@ class Indexer:
         identity = prepared.identity
         tags = {m: salvaged.tags[m] for m in self.models}
         photo_id = self.store.put_photo(identity, prepared.content_hash, salvaged.width,
-                                        salvaged.height, tags, prepared.facts)
+                                        salvaged.height, tags, prepared.facts, self.retired)
         self._facts_kept(photo_id, prepared)
         for model in tags:
             self._known_hashes[model].add(prepared.content_hash)
@@ -371,7 +375,8 @@ class Indexer:
             self._tag(prepared, decoded, lacking, known=tags)
             tags.update({t.model_id: prepared.tags[t.model_id] for t in lacking})
         photo_id = self.store.put_photo(prepared.identity, prepared.content_hash,
-                                        prepared.width, prepared.height, tags, prepared.facts)
+                                        prepared.width, prepared.height, tags, prepared.facts,
+                                        self.retired)
         self._facts_kept(photo_id, prepared)
         for model in tags:
             self._known_hashes[model].add(prepared.content_hash)

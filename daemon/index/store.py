@@ -348,8 +348,10 @@ class Store:
         return self.put_photo(identity, content_hash, width, height, {model: tags})
 
     def put_photo(self, identity: FileIdentity, content_hash: str, width: int, height: int,
-                  tags_by_model: dict[str, SparseTags], facts: PhotoFacts | None = None) -> int:
-        """Insert or update a photo with the tags of one or more models (and its facts)."""
+                  tags_by_model: dict[str, SparseTags], facts: PhotoFacts | None = None,
+                  retired: tuple[str, ...] = ()) -> int:
+        """Insert or update a photo with the tags of one or more models (and its facts);
+        its rows of the retired models (replaced by these) go."""
         with self._db:
             self._db.execute("DELETE FROM failures WHERE path = ?", (identity.path,))
             previous = self._db.execute("SELECT content_hash FROM photos WHERE path = ?",
@@ -373,6 +375,8 @@ class Store:
                 self._db.execute("INSERT OR REPLACE INTO tags (photo_id, model, classes, probs,"
                                  " boxes, vector) VALUES (?,?,?,?,?,?)",
                                  (photo_id, model, *tags.to_blobs()))
+            self._db.executemany("DELETE FROM tags WHERE photo_id = ? AND model = ?",
+                                 [(photo_id, model) for model in retired])
             if facts is not None:
                 self._db.execute(_PUT_FACTS + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                  (photo_id, *_facts_row(facts)))

@@ -32,6 +32,8 @@ class Signal(Protocol):
     # The model ids of the signals whose rows it reads (the colours read the detector's
     # boxes); they run first, and their rows reach read() in `found`.
     needs: tuple[str, ...]
+    # Optional: `retired`, the ids its rows had when it read photos another way; a
+    # photo's rows under them are deleted when it gets this signal's (Indexer).
 
     def read(self, photo: DecodedPhoto, found: Mapping[str, SparseTags]) -> SparseTags:
         """One decoded photo -> its rows, numbered within the signal's block."""

@@ -119,6 +119,31 @@ def test_switching_model_retags_without_losing_photos(tmp_path: Path, fake_tagge
         assert store.count_tagged(fake_tagger.model_id) == 1
 
 
+def test_a_new_way_of_reading_retags_every_photo_and_its_old_rows_go(
+        tmp_path: Path, fake_tagger) -> None:
+    """The classifier read a centre crop under one id and reads the whole photo under
+    another: the next index reads every photo again and deletes the old rows."""
+    from conftest import FakeTagger
+
+    class WholeFrame(FakeTagger):
+        model_id = "fake-tagger-frame"
+        retired = (fake_tagger.model_id,)
+
+    root = tmp_path / "photos"
+    solid_photo(root / "a.jpg", (0, 0, 0))
+    solid_photo(root / "b" / "кот на диване.jpg", (250, 250, 250))
+    with Store(tmp_path / "i.sqlite3") as store:
+        Indexer(store, fake_tagger).index_folder(root)
+        assert store.count_tagged(fake_tagger.model_id) == 2
+        frame = WholeFrame()
+        report = Indexer(store, frame).index_folder(root)
+        assert report.tagged == 2 and frame.predicted == 2
+        assert store.count_tagged("fake-tagger-frame") == 2
+        assert store.count_tagged(fake_tagger.model_id) == 0
+        # and nothing more to do the time after
+        assert Indexer(store, WholeFrame()).index_folder(root).tagged == 0
+
+
 def test_content_a_tagger_knew_from_a_deleted_photo_is_tagged_again(
         tmp_path: Path, fake_tagger) -> None:
     """A second tagger is added; before its pass reaches a photo, the photo is deleted
