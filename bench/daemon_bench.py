@@ -24,6 +24,7 @@ from query_latency import benchmark_queries, fill_synthetic_index, synthetic_pho
 sys.path.insert(0, str(ROOT / "tests"))
 from daemon_process import DaemonProcess  # noqa: E402
 
+from daemon.config import Settings, classifier_model_id  # noqa: E402
 from daemon.index.scan import ScanOptions, plan_scan  # noqa: E402
 from daemon.index.store import FileIdentity, Store  # noqa: E402
 from daemon.service.client import Client, DaemonError  # noqa: E402
@@ -86,7 +87,7 @@ def reconcile_unchanged(folder: Path, db: Path, files: int) -> dict[str, object]
     rows = ((identity, f"{n:040x}", 640, 480, tags) for n, (identity, (_, _, _, _, tags))
             in enumerate(zip(identities, synthetic_photos(files), strict=True)))
     with Store(db) as store:
-        store.add_new_photos(rows, "efficientnet-lite0")
+        store.add_new_photos(rows, classifier_model_id(Settings()))
         started = time.perf_counter()
         plan = plan_scan(folder, store, ScanOptions())
         seconds = time.perf_counter() - started

@@ -35,6 +35,7 @@ from query_latency import synthetic_photos
 sys.path.insert(0, str(ROOT / "tests"))
 from daemon_process import DaemonProcess  # noqa: E402
 
+from daemon.config import Settings, classifier_model_id  # noqa: E402
 from daemon.index.store import FileIdentity, Store  # noqa: E402
 from tray.popup import Actions, Popup  # noqa: E402
 
@@ -76,7 +77,7 @@ def build_index(home: Path, photos_dir: Path, count: int) -> None:
                      640, 480, tags))
     (home / "data").mkdir(parents=True)
     with Store(home / "data" / "index.sqlite3") as store:
-        store.add_new_photos(rows, "efficientnet-lite0")
+        store.add_new_photos(rows, classifier_model_id(Settings()))
 
 
 def measure(popup: Popup, root: tk.Tk, query: str) -> float:

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from daemon.config import Paths, Settings, model_id
+from daemon.config import Paths, Settings, classifier_model_id
 from daemon.index.indexer import IndexReport
 from daemon.index.matrix import load_matrix, matrix_file_for
 from daemon.index.salvage import SalvagedPhoto
@@ -236,7 +236,7 @@ def _similar_on_disk(path: str, query: str, limit: int, settings: Settings,
             return None
         matrix = load_matrix(store, signal_sources(settings), matrix_file_for(db))
         facts = FactsTable.load(store)
-        vectors = VectorTable.load(store, model_id(settings.model))
+        vectors = VectorTable.load(store, classifier_model_id(settings))
         texts = TextTable.load(store, engine.analyzer.key) if settings.text else None
     if not vectors.has(photo.id):
         print(f"error: {path} has no embedding yet: index its folder again",
@@ -294,7 +294,7 @@ def _duplicates_on_disk(path: str | None, settings: Settings, db: Path
 
     with Store(db, readonly=True) as store:
         files, hashes = library_files(store)
-        vectors = VectorTable.load(store, model_id(settings.model))
+        vectors = VectorTable.load(store, classifier_model_id(settings))
         facts = FactsTable.load(store)
     of = None
     if path is not None:
@@ -383,7 +383,7 @@ def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path,
         for path, text in store.iter_texts_by_path():
             if path in photos:
                 photos[path]["text"] = text
-    document = {"model": model_id(settings.model), **{name: model for name, model in
+    document = {"model": classifier_model_id(settings), **{name: model for name, model in
                                                       signal_models(settings).items()
                                                       if name != "classifier"},
                 "photos": list(photos.values())}
@@ -399,7 +399,7 @@ def cmd_export_tags(args: argparse.Namespace, settings: Settings, db: Path,
 
 def cmd_status(args: argparse.Namespace, settings: Settings, db: Path,
                 paths: Paths) -> int:
-    model = model_id(settings.model)
+    model = classifier_model_id(settings)
     detector = signal_models(settings).get("detector")
     daemon_status: dict[str, object] | None = None
     if getattr(args, "db", None) is None:

@@ -20,6 +20,9 @@ PHOTO_EXTENSIONS = frozenset(
 
 # Settings name of a tagger -> the id stored with each photo's tags.
 MODEL_IDS = {"efficientnet-lite0": "efficientnet-lite0", "resnet50": "resnet50-imagenet1k-v2"}
+# EfficientNet-Lite0 reads the whole photo (daemon/signals/classifier.py); its rows carry
+# this suffix, since they differ from a centre crop's (rows an older version stored).
+WHOLE_FRAME_SUFFIX = "-frame"
 
 # Folders that hold other tools' caches, never the user's photos.
 DEFAULT_EXCLUDES = ("@eaDir", ".thumbnails", "__MACOSX", "$RECYCLE.BIN", ".Trash", ".Trashes")
@@ -290,6 +293,19 @@ def _line_of(text: str, key: str) -> int | str:
         if re.match(rf"\s*{re.escape(key)}\s*=", line):
             return number
     return "?"
+
+
+def reads_whole_frame(model: str) -> bool:
+    """Whether a classifier (its settings name) reads the whole photo rather than its
+    centre: EfficientNet-Lite0 does (measured, daemon/signals/classifier.py); ResNet50
+    keeps torchvision's centre crop (its weights are not here to measure it)."""
+    return model == "efficientnet-lite0"
+
+
+def classifier_model_id(settings: Settings) -> str:
+    """The id the classifier's rows are stored under with these settings."""
+    base = model_id(settings.model)
+    return base + WHOLE_FRAME_SUFFIX if reads_whole_frame(settings.model) else base
 
 
 def model_id(name: str) -> str:

@@ -52,7 +52,8 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tagger(model_cache: Path):
-    """The tagger the product runs: EfficientNet-Lite0 exported to ONNX."""
+    """The tagger the product runs: EfficientNet-Lite0 exported to ONNX, reading the whole
+    photo."""
     from daemon.signals.classifier import load_tagger
 
     return load_tagger("efficientnet-lite0", threads=2, cache_dir=model_cache)

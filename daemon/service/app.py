@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
-from daemon.config import Paths, Settings, SettingsError, SettingsFile, model_id
+from daemon.config import Paths, Settings, SettingsError, SettingsFile, classifier_model_id
 from daemon.index.facts import FactsTable
 from daemon.index.health import Problem, diagnose, free_bytes, move_aside, user_message
 from daemon.index.indexer import Indexer, IndexReport, Progress
@@ -114,7 +114,7 @@ class Gallery:
                  settings_error: str | None = None) -> None:
         self.paths = paths
         self.settings = settings
-        self.model = model_id(settings.model)
+        self.model = classifier_model_id(settings)
         # model id -> class offset of every tagger whose tags searches read
         self.sources = signal_sources(settings)
         # model id -> the signal's name ("classifier", "detector", "colours")

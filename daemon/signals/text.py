@@ -353,7 +353,7 @@ def _model_id(settings: Settings) -> str | None:
 
 
 def _build(settings: Settings, cache_dir: Path | None) -> TextSignal:
-    from daemon.config import model_id
+    from daemon.config import classifier_model_id
     from daemon.query.text import Lemmatizer
     from daemon.signals.detector import detector_model_id
     from daemon.signals.ocr import find_tesseract
@@ -362,7 +362,7 @@ def _build(settings: Settings, cache_dir: Path | None) -> TextSignal:
     if tesseract is None:
         raise TextUnavailable(why)
     detector = detector_model_id(settings.detector_size) if settings.detector else None
-    return TextSignal(tesseract, Lemmatizer().lemma, model_id(settings.model), detector,
+    return TextSignal(tesseract, Lemmatizer().lemma, classifier_model_id(settings), detector,
                       TextFinder())
 
 

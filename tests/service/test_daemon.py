@@ -336,12 +336,12 @@ def _start_and_load(daemon: DaemonProcess) -> None:
 def test_similar_photos_and_copies_over_the_socket(daemon, photo_dir) -> None:
     daemon.call("folders.add", path=str(photo_dir))
     daemon.wait_idle()
-    answer = daemon.call("similar", path=str(photo_dir / "cat_0.jpg"), limit=3)
-    assert answer["similar_to"] == str(photo_dir / "cat_0.jpg")
-    assert Path(answer["results"][0]["path"]).name == "cat_1.jpg"
+    answer = daemon.call("similar", path=str(photo_dir / "pizza_0.jpg"), limit=3)
+    assert answer["similar_to"] == str(photo_dir / "pizza_0.jpg")
+    assert Path(answer["results"][0]["path"]).name == "pizza_1.jpg"
     assert answer["results"][0]["why"][0].startswith("похоже: ")
-    cats = daemon.call("similar", path=str(photo_dir / "cat_0.jpg"), query="кошка")
-    assert [Path(r["path"]).name for r in cats["results"]] == ["cat_1.jpg"]
+    pizzas = daemon.call("similar", path=str(photo_dir / "pizza_0.jpg"), query="пицца")
+    assert [Path(r["path"]).name for r in pizzas["results"]] == ["pizza_1.jpg"]
     with pytest.raises(DaemonError, match="not in the index"):
         daemon.call("similar", path=str(photo_dir / "нет такого.jpg"))
 
