@@ -58,6 +58,7 @@ from daemon.query.when import TimeMatch, find_time, without_spans
 from daemon.query.where import PREPOSITIONS, PlaceMatch, find_places
 from daemon.signals.colours import TERMS, photo_concept
 from daemon.signals.detector import CONCEPTS as DETECTOR
+from daemon.signals.faces import CONCEPTS as FACES
 
 MAX_PHRASE_WORDS = 4
 # Word-vector neighbours below this cosine are different things, not synonyms.
@@ -70,6 +71,17 @@ ONLY_EXCLUDES = "человек"
 # «людей» (anyone).
 MANY_PEOPLE = re.compile(r"\b(?:много|полно|куча|масса|тьма)\s+(?:людей|народу|народа)\b",
                          re.IGNORECASE)
+# A number before a word for people counts them («две женщины», «трое детей», «пять
+# человек»): the number's lemma -> the people concept it means. Before a thing («две
+# собаки») it is left out: no signal counts things.
+PEOPLE_COUNTS = {
+    "один": "один человек",
+    **dict.fromkeys(("два", "двое", "пара", "оба"), "двое"),
+    **dict.fromkeys(("три", "трое"), "трое"),
+    **dict.fromkeys(("четыре", "пять", "шесть", "семь", "восемь", "девять", "десять",
+                     "четверо", "пятеро", "шестеро", "семеро", "восьмеро", "девятеро",
+                     "десятеро"), "групповое фото"),
+}
 # A phrase to find in photos' text: in straight, Russian or German quotes.
 QUOTED = re.compile(r'"([^"]+)"|«([^«»]+)»|„([^„“”]+)[“”]')
 
@@ -320,6 +332,14 @@ class QueryReader:
         unknown: list[str] = []
         position = 0
         while position < len(tokens):
+            counted = self._count(tokens, position)
+            if counted is not None:  # «две женщины»: two people, and women
+                if isinstance(counted, Concept):
+                    items.append(counted)
+                else:  # «две собаки»: the number of things is not read
+                    unknown.append(counted)
+                position += 1
+                continue
             # a name the user gave comes before any word of the vocabulary («Мама»)
             concept, used = self._person(tokens, position, names) if names else (None, 1)
             if concept is None:
@@ -343,6 +363,24 @@ class QueryReader:
             if person is not None:
                 concepts.append(_negated(person))
         return QueryPlan(query, tuple(concepts), tuple(unknown), read_as)
+
+    def _count(self, tokens: list[Token], position: int) -> Concept | str | None:
+        """A number before the next word: before people, the count concept; before a
+        thing, the number as typed (left out); None when it is no such number."""
+        token = tokens[position]
+        count = PEOPLE_COUNTS.get(token.key)
+        if count is None or token.negated or position + 1 >= len(tokens):
+            return None
+        following, _ = self._longest_phrase(tokens, position + 1)
+        if following is None:
+            following = self._single_word(tokens[position + 1])
+        if following is None:
+            return None
+        if not (following.relevance[PERSON] > 0
+                or following.relevance[FACES.first:FACES.end].any()):
+            return token.surface
+        understood = count if token.surface == count else f"{token.surface} → {count}"
+        return self._concept(token.surface, self.analyzer.phrase_key(count), understood)
 
     def _fix_layout(self, query: str) -> tuple[str, str]:
         """Chunks typed in the English layout that mean nothing in English, read in the

@@ -45,3 +45,22 @@ def test_without_names_the_words_for_people_are_what_faces_show(engine) -> None:
     # «человек» is any person, not a face's concept
     (person,) = engine.reader.read("человек").concepts
     assert not np.any(person.relevance[FACES.first:FACES.end])
+
+
+def test_a_number_before_people_counts_them_before_things_it_is_left_out(engine) -> None:
+    for query, count, who in (("две женщины", "two", "woman"), ("трое детей", "three", "child"),
+                              ("двое мужчин", "two", "man"), ("пять человек", "group", None),
+                              ("одна девушка", "one", "young_woman")):
+        counted, people = engine.reader.read(query).concepts
+        assert counted.relevance[photo_concept(count)] == 1.0, query
+        if who is not None:
+            assert people.relevance[photo_concept(who)] == 1.0, query
+    # no signal counts dogs: «две собаки» are dogs, and «пара» is no couple of people here
+    for query, number in (("две собаки", "две"), ("пара собак", "пара")):
+        plan = engine.reader.read(query)
+        (dogs,) = plan.concepts
+        assert not np.any(dogs.relevance[FACES.first:FACES.end]), query
+        assert plan.unknown == (number,)
+    # alone, the number words keep their own meaning
+    (couple,) = engine.reader.read("пара").concepts
+    assert couple.relevance[photo_concept("two")] == 1.0
