@@ -75,12 +75,12 @@ MANY_PEOPLE = re.compile(r"\b(?:много|полно|куча|масса|тьм
 # человек»): the number's lemma -> the people concept it means. Before a thing («две
 # собаки») it is left out: no signal counts things.
 PEOPLE_COUNTS = {
-    "один": "один человек",
-    **dict.fromkeys(("два", "двое", "пара", "оба"), "двое"),
-    **dict.fromkeys(("три", "трое"), "трое"),
+    **dict.fromkeys(("один", "1"), "один человек"),
+    **dict.fromkeys(("два", "двое", "пара", "оба", "2"), "двое"),
+    **dict.fromkeys(("три", "трое", "3"), "трое"),
     **dict.fromkeys(("четыре", "пять", "шесть", "семь", "восемь", "девять", "десять",
                      "четверо", "пятеро", "шестеро", "семеро", "восьмеро", "девятеро",
-                     "десятеро"), "групповое фото"),
+                     "десятеро", *map(str, range(4, 21))), "групповое фото"),
 }
 # A phrase to find in photos' text: in straight, Russian or German quotes.
 QUOTED = re.compile(r'"([^"]+)"|«([^«»]+)»|„([^„“”]+)[“”]')

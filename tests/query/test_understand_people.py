@@ -50,7 +50,8 @@ def test_without_names_the_words_for_people_are_what_faces_show(engine) -> None:
 def test_a_number_before_people_counts_them_before_things_it_is_left_out(engine) -> None:
     for query, count, who in (("две женщины", "two", "woman"), ("трое детей", "three", "child"),
                               ("двое мужчин", "two", "man"), ("пять человек", "group", None),
-                              ("одна девушка", "one", "young_woman")):
+                              ("одна девушка", "one", "young_woman"),
+                              ("2 человека", "two", None), ("10 детей", "group", "child")):
         counted, people = engine.reader.read(query).concepts
         assert counted.relevance[photo_concept(count)] == 1.0, query
         if who is not None:
