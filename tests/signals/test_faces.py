@@ -61,6 +61,28 @@ def test_a_baby_is_a_child_not_a_woman(faces: Faces) -> None:
     assert scores["woman"] < scores["child"] and scores["man"] < scores["child"]
 
 
+def _dlib_reading(faces: Faces, path: Path) -> tuple[float, np.ndarray]:
+    """dlib's networks alone on the largest face of a photo: (probability male, ages)."""
+    image = decode_photo(path).image
+    pixels = np.asarray(image)
+    largest = faces.look(image)[0].face
+    male, ages = faces.dlib_attributes.read(pixels, faces.shapes.place(pixels, [largest]))
+    return float(male[0]), ages[0]
+
+
+def test_dlib_reads_gender_and_age_on_its_own(faces: Faces) -> None:
+    # The second reader, averaged with FaceRes: its chips are small, so a small face is
+    # read as well as a portrait.
+    perry_male, perry_ages = _dlib_reading(faces, photos_of("Katy_Perry")[0])
+    obama_male, obama_ages = _dlib_reading(faces, photos_of("Barack_Obama")[0])
+    assert perry_male < 0.2 < 0.8 < obama_male
+    assert perry_ages[:13].sum() < 0.05 and obama_ages[:13].sum() < 0.05
+    assert abs(perry_ages.sum() - 1) < 1e-3  # a distribution over 0..99
+    # COCO 7088: "A little girl is holding an umbrella on a wet day." Her face is 34 px.
+    girl_male, girl_ages = _dlib_reading(faces, COCO_IMAGES / "000000007088.jpg")
+    assert girl_ages[:13].sum() > 0.8 and girl_male < 0.5
+
+
 def test_two_photos_of_one_person_share_a_descriptor_and_others_do_not(faces: Faces) -> None:
     def descriptor(path: Path) -> np.ndarray:
         readings = faces.look(decode_photo(path).image)
