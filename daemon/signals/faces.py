@@ -225,7 +225,13 @@ def upright_crop(image: Image.Image, face: Face, scale: float, size: int) -> Ima
     angle = math.degrees(math.atan2(left_y - right_y, left_x - right_x))
     cx, cy = (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2
     half = face.side * scale / 2
-    turned = image.rotate(angle, Image.Resampling.BILINEAR, center=(cx, cy))
+    # Only the square the turned crop can reach is turned (turning the whole photo took
+    # 4 ms a face); outside the photo it is black, as turning the whole would leave it.
+    reach = math.ceil(half * math.sqrt(2)) + 2
+    left, top = round(cx) - reach, round(cy) - reach
+    region = image.crop((left, top, left + 2 * reach, top + 2 * reach))
+    cx, cy = cx - left, cy - top
+    turned = region.rotate(angle, Image.Resampling.BILINEAR, center=(cx, cy))
     return turned.transform((size, size), Image.Transform.EXTENT,
                             (cx - half, cy - half, cx + half, cy + half),
                             Image.Resampling.BILINEAR)
