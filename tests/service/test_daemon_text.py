@@ -41,7 +41,9 @@ def test_the_daemon_reads_text_later_and_finds_it(tmp_path: Path, display: str) 
     with DaemonProcess(tmp_path / "home") as daemon:
         daemon.start()
         daemon.call("folders.add", path=str(library))
-        daemon.wait_until(lambda: daemon.call("status")["text"].get("pending") == 0
+        # (before the scan has started nothing is pending either: wait for text read)
+        daemon.wait_until(lambda: daemon.call("status")["text"].get("with_text", 0) >= 4
+                          and daemon.call("status")["text"].get("pending") == 0
                           and daemon.idle(), 120, "the text was not read")
         status = daemon.call("status")["text"]
         assert status["state"] == "on" and status["with_text"] == 4
