@@ -158,7 +158,7 @@ def test_export_tags_writes_every_photo(indexed, tmp_path: Path) -> None:
     assert len(data["photos"]) == 14
     first = data["photos"][0]["tags"][0]
     assert set(first) == {"class", "russian", "english", "prob"}
-    assert data["detector"].startswith("centernet-coco80")
+    assert data["detector"].startswith("centernet-v2-coco80")
     detected = [p for p in data["photos"] if p.get("detector")]
     assert detected and set(detected[0]["detector"][0]) == {"class", "russian", "english",
                                                             "prob", "box"}

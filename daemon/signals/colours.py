@@ -30,7 +30,11 @@ from daemon.concepts import ConceptBlock
 from daemon.index.store import SparseTags
 from daemon.signals import SignalSpec
 from daemon.signals.decode import DecodedPhoto
-from daemon.signals.detector import NUM_DETECTOR_CLASSES, detector_model_id
+from daemon.signals.detector import (
+    NUM_DETECTOR_CLASSES,
+    detector_model_id,
+    retired_detector_id_of,
+)
 
 VERSION = 1
 TERMS = ("красный", "оранжевый", "жёлтый", "зелёный", "голубой", "синий", "фиолетовый",
@@ -153,6 +157,9 @@ class Colours:
     def __init__(self, detector_id: str | None = None,
                  table: ColourTable | None = None) -> None:
         self.model_id = colour_model_id(detector_id)
+        # the rows read from the boxes of the detector before it counted people
+        self.retired = ((colour_model_id(retired_detector_id_of(detector_id)),)
+                        if detector_id else ())
         self.needs: tuple[str, ...] = (detector_id,) if detector_id else ()
         self._detector = detector_id
         self.table = table or default_table()
@@ -247,6 +254,7 @@ def object_rows(table: ColourTable, codes: np.ndarray,
     height, width = codes.shape
     assert detections.boxes is not None
     order = np.argsort(-detections.probs, kind="stable")
+    order = order[detections.classes[order] < NUM_DETECTOR_CLASSES]  # not the more people
     rows = []
     for index in order[:OBJECTS_READ]:
         if detections.probs[index] < OBJECT_MIN_SCORE:

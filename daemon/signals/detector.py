@@ -7,6 +7,10 @@ on COCO finds them. Its model (CenterNet, MobileNetV3) ships inside the package 
 A photo's score for a class is the highest point of that class's heatmap: the score of
 its best detection, kept with that detection's box (for the popup). The photo is resized
 keeping its aspect ratio (stretching turned a cat into a dog) and padded to multiples of 32.
+
+People are also counted: rows NUM_DETECTOR_CLASSES + i hold the score and box of the
+(i + 2)-th person (the other peaks of the person heatmap, CenterNet's own way of telling
+instances apart), so the faces signal can count people whose faces it cannot see.
 """
 
 from __future__ import annotations
@@ -25,8 +29,13 @@ from daemon.signals.classifier import ModelUnavailable
 
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "centernet_coco80.onnx"
 NUM_DETECTOR_CLASSES = 80
-# The COCO classes follow the 1000 ImageNet classes in the concept space.
-CONCEPTS = ConceptBlock(1000, NUM_DETECTOR_CLASSES)
+PERSON = 0  # COCO's «person»
+# The people after the first kept as rows of their own: with the first, ten are counted.
+MORE_PEOPLE = 9
+MORE_PEOPLE_SCORE = 0.1  # a weaker peak of the person heatmap is not a person
+# The COCO classes follow the 1000 ImageNet classes in the concept space, then the more
+# people (rows, not concepts a query names).
+CONCEPTS = ConceptBlock(1000, NUM_DETECTOR_CLASSES + MORE_PEOPLE)
 # The long side of the detector's input in pixels (a multiple of 32). Measured on the 899
 # COCO photos with search (P@10 / AP, all and val2017) and bench/index_speed.py with both
 # models on 12 MP 4:3 JPEGs (with the batched pipeline of the time: compare the ratios):
@@ -50,7 +59,18 @@ class DetectorError(ModelUnavailable):
 
 def detector_model_id(size: int) -> str:
     # The size changes the scores, so photos tagged at another size are tagged again.
+    # v2: the more people rows.
+    return f"centernet-v2-coco80-{size}"
+
+
+def retired_detector_id(size: int) -> str:
+    """The id of the rows made before the more people rows (see Indexer's retired)."""
     return f"centernet-coco80-{size}"
+
+
+def retired_detector_id_of(detector_id: str) -> str:
+    """retired_detector_id of the size in a detector_model_id."""
+    return retired_detector_id(int(detector_id.rsplit("-", 1)[1]))
 
 
 @dataclass(frozen=True)
@@ -99,6 +119,7 @@ class Detector(ModelSignal):
             raise DetectorError(f"detector model missing: {model_file}; reinstall smart-gallery")
         self.size = size
         self.model_id = detector_model_id(size)
+        self.retired = (retired_detector_id(size),)
         self.preprocess = Letterbox(size)
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(1, threads)
@@ -109,13 +130,17 @@ class Detector(ModelSignal):
         self._input = self._session.get_inputs()[0].name
 
     def predict(self, batch: Sequence[np.ndarray]) -> np.ndarray:
-        """Letterboxed photos, uint8 (h, w, 3) each -> (n, 80, 5) float32: for each class
-        its best detection's score and box (x1, y1, x2, y2 in units of `size`)."""
+        """Letterboxed photos, uint8 (h, w, 3) each -> (n, 89, 5) float32: for each class
+        its best detection's score and box (x1, y1, x2, y2 in units of `size`), then the
+        more people's."""
         found = []
         for pixels in batch:  # one at a time: the sizes differ, and it is faster here
             heatmap, sizes = self._session.run(None, {self._input: pixels[None]})
-            found.append(_best_detections(heatmap, sizes, pixels.shape[1], self.size))
-        return np.concatenate(found) if found else np.empty((0, NUM_DETECTOR_CLASSES, 5))
+            found.append(np.concatenate([
+                _best_detections(heatmap, sizes, pixels.shape[1], self.size),
+                _more_people(heatmap, sizes, pixels.shape[1], self.size)], axis=1))
+        return (np.concatenate(found) if found
+                else np.empty((0, NUM_DETECTOR_CLASSES + MORE_PEOPLE, 5)))
 
     def to_tags(self, scores: np.ndarray, photo_size: tuple[int, int] | None = None
                 ) -> SparseTags:
@@ -147,6 +172,29 @@ def _best_detections(heatmap: np.ndarray, sizes: np.ndarray, input_width: int,
     boxes = np.stack([x - distances[:, 0], y - distances[:, 1],
                       x + distances[:, 2], y + distances[:, 3]], axis=-1) / unit
     return np.concatenate([scores[..., None], boxes], axis=-1).astype(np.float32)
+
+
+def _more_people(heatmap: np.ndarray, sizes: np.ndarray, input_width: int,
+                 unit: int) -> np.ndarray:
+    """(n, MORE_PEOPLE, 5): the score and box of the 2nd, 3rd… peak of each photo's person
+    heatmap (a cell higher than its 8 neighbours, as CenterNet decodes instances), zeros
+    where there are fewer peaks of MORE_PEOPLE_SCORE."""
+    n, _, height, width = heatmap.shape
+    out = np.zeros((n, MORE_PEOPLE, 5), np.float32)
+    stride = input_width / width
+    for photo in range(n):
+        heat = heatmap[photo, PERSON]
+        padded = np.pad(heat, 1, constant_values=-1.0)
+        around = np.max([padded[dy:dy + height, dx:dx + width]
+                         for dy in range(3) for dx in range(3)], axis=0)
+        ys, xs = np.nonzero((heat >= around) & (heat >= MORE_PEOPLE_SCORE))
+        order = np.argsort(-heat[ys, xs], kind="stable")[1:MORE_PEOPLE + 1]  # not the best
+        for row, (y, x) in enumerate(zip(ys[order], xs[order], strict=True)):
+            left, top, right, bottom = sizes[photo, :, y, x]
+            cx, cy = x * stride, y * stride
+            out[photo, row] = (heat[y, x], (cx - left) / unit, (cy - top) / unit,
+                               (cx + right) / unit, (cy + bottom) / unit)
+    return out
 
 
 SIGNAL = SignalSpec(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from conftest import clear_photo, coco_with
@@ -13,6 +15,9 @@ from daemon.signals.detector import (
     DEFAULT_SIZE,
     KEEP_SCORE,
     MODEL_FILE,
+    MORE_PEOPLE_SCORE,
+    NUM_DETECTOR_CLASSES,
+    PERSON,
     Detector,
     DetectorError,
     Letterbox,
@@ -20,6 +25,7 @@ from daemon.signals.detector import (
 )
 
 COCO80 = [entry.english for entry in load_vocabulary().classes[1000:]]
+COCO_IMAGES = Path(__file__).resolve().parents[3] / "shared" / "data" / "coco" / "images"
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +36,7 @@ def detector() -> Detector:
 def _scores(detector: Detector, path) -> dict[str, float]:
     pixels = detector.preprocess(decode_photo(path).image)
     row = detector.predict([pixels])[0]
-    return dict(zip(COCO80, row[:, 0].tolist(), strict=True))
+    return dict(zip(COCO80, row[:NUM_DETECTOR_CLASSES, 0].tolist(), strict=True))
 
 
 def test_the_model_ships_inside_the_package() -> None:
@@ -108,6 +114,29 @@ def test_the_box_of_a_found_person_lies_on_the_photo(detector: Detector) -> None
     assert 0 <= x1 < x2 <= 1 and 0 <= y1 < y2 <= 1
     assert (y2 - y1) * decoded.height > 1.5 * (x2 - x1) * decoded.width
     assert (x2 - x1) * (y2 - y1) > 0.005
+
+
+def _people(detector: Detector, name: str) -> list[tuple[float, np.ndarray]]:
+    """(score, box) of each person the detector saw in a COCO photo, surest first."""
+    decoded = decode_photo(COCO_IMAGES / name)
+    row = detector.predict([detector.preprocess(decoded.image)])[0]
+    tags = detector.to_tags(row, (decoded.width, decoded.height))
+    people = (tags.classes == PERSON) | (tags.classes >= NUM_DETECTOR_CLASSES)
+    return sorted(zip(tags.probs[people].tolist(), tags.boxes[people], strict=True),
+                  key=lambda p: -p[0])
+
+
+def test_people_after_the_first_are_rows_of_their_own(detector: Detector) -> None:
+    # COCO 341719: "A group of people riding skis across a snow covered slope."
+    group = _people(detector, "000000341719.jpg")
+    sure = [(score, box) for score, box in group if score >= 0.25]
+    assert len(sure) >= 4
+    centres = np.array([((x1 + x2) / 2, (y1 + y2) / 2) for _, (x1, y1, x2, y2) in sure])
+    apart = np.linalg.norm(centres[:, None] - centres[None], axis=-1)
+    assert apart[np.triu_indices(len(sure), 1)].min() > 0.02  # each one another skier
+    # COCO 343803: "A man has a frisbee in his hand and is standing up." Him alone.
+    (alone,) = _people(detector, "000000343803.jpg")
+    assert alone[0] > 0.5 > MORE_PEOPLE_SCORE
 
 
 def test_the_model_id_names_the_input_size() -> None:

@@ -127,11 +127,34 @@ def test_rows_keep_each_face_its_box_gender_age_and_descriptor(faces: Faces,
     assert back.probs[back.classes.tolist().index(two)] == 1.0
 
 
+def test_people_whose_faces_are_not_seen_are_counted_by_the_detector(detector) -> None:
+    # COCO 341719: "A group of people riding skis across a snow covered slope." From
+    # behind and far: no face is found, the detector sees the skiers.
+    skiers = decode_photo(COCO_IMAGES / "000000341719.jpg")
+    found = {detector.model_id: detector.read(skiers, {})}
+    rows = Faces(detector.model_id).read(skiers, found)
+    scores = dict(zip((PHOTO_CONCEPTS[c] for c in rows.classes.tolist()
+                       if c < len(PHOTO_CONCEPTS)), rows.probs.tolist(), strict=False))
+    assert FACE_BOX not in rows.classes.tolist()
+    assert scores["group"] > 0.5 and scores.get("one", 0.0) < 0.3
+
+
+def test_how_surely_people_are_counted_grows_with_how_surely_they_are_seen() -> None:
+    size = (640, 480)
+    assert photo_scores([], size, [0.9, 0.8])["two"] == 1.0
+    assert photo_scores([], size, [0.9, 0.8])["group"] == 0.0
+    doubtful = photo_scores([], size, [0.9, 0.8, 0.3])  # a third, barely
+    assert 0.0 < doubtful["group"] < 0.5 < doubtful["two"] < 1.0
+    assert photo_scores([], size, [0.9, 0.1])["one"] == 1.0  # noise is no second person
+    crowd = photo_scores([], size, [0.9] * 6)
+    assert crowd["crowd"] == 1.0 and crowd["group"] == 1.0 and crowd["three"] == 0.0
+
+
 def test_a_photo_without_a_person_is_not_looked_at(detector) -> None:
     faces = Faces(detector.model_id)
-    bus = decode_bytes((COCO_IMAGES / "000000000985.jpg").read_bytes())  # "A bus parked…"
-    found = {detector.model_id: detector.read(bus, {})}
-    rows = faces.read(bus, found)
+    cat = decode_bytes((COCO_IMAGES / "000000000650.jpg").read_bytes())  # a cat on a car
+    found = {detector.model_id: detector.read(cat, {})}
+    rows = faces.read(cat, found)
     assert rows.classes.size == 0  # the detector saw no person: no face is looked for
     person = decode_photo(photos_of("Kofi_Annan")[0])
     rows = faces.read(person, {detector.model_id: detector.read(person, {})})

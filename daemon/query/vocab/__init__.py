@@ -19,6 +19,7 @@ from pathlib import Path
 from daemon.index.store import SparseTags
 from daemon.signals.classifier import CONCEPTS as CLASSIFIER
 from daemon.signals.detector import CONCEPTS as DETECTOR
+from daemon.signals.detector import NUM_DETECTOR_CLASSES
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 NUM_CLASSES = CLASSIFIER.size
@@ -157,8 +158,9 @@ def describe_tags(vocabulary: Vocabulary, offset: int, tags: SparseTags,
 
 def _detector_classes(data_dir: Path) -> list[ClassEntry]:
     rows = _read_tsv(data_dir / "coco80.tsv")
-    if [int(r["idx"]) for r in rows] != list(range(DETECTOR.size)):
-        raise VocabularyError(f"coco80.tsv must list classes 0..{DETECTOR.size - 1} in order")
+    if [int(r["idx"]) for r in rows] != list(range(NUM_DETECTOR_CLASSES)):
+        raise VocabularyError(
+            f"coco80.tsv must list classes 0..{NUM_DETECTOR_CLASSES - 1} in order")
     entries = []
     for row in rows:
         name = row["name"].strip().lower()
