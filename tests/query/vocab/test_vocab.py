@@ -113,3 +113,21 @@ def test_detector_classes_share_the_imagenet_group_words(vocabulary) -> None:
         assert person_word in coco("person")
     assert {"вилка", "столовые приборы"} <= coco("fork")
     assert "мебель" in coco("couch") and "мебель" not in coco("cat")
+
+
+@pytest.mark.parametrize(("word", "index", "thing"), [
+    ("блины", 422, "barbell"),  # pancakes, not the weight plates
+    ("тарелка", 755, "radio telescope"),  # a plate, not a dish antenna
+    ("чашка", 712, "Petri dish"),
+    ("алкоголь", 968, "cup"),  # WordNet files the teacup under punch
+    ("коктейль", 968, "cup"),
+    ("звезда", 327, "starfish"),  # «морская звезда» is
+    ("песок", 604, "hourglass"),  # sand is a beach, not an hourglass
+    ("фонарь", 607, "jack-o'-lantern"),  # a street lamp or a torch
+    ("гриф", 422, "barbell"),  # the vulture
+    ("кошелёк", 748, "purse"),  # the wallet has its own class
+])
+def test_a_word_for_another_thing_does_not_answer_with_this_one(vocabulary, word: str,
+                                                                 index: int, thing: str) -> None:
+    assert vocabulary[index].english.startswith(thing.split(",")[0])
+    assert word not in _words(vocabulary, index)
