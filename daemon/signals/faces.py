@@ -107,8 +107,8 @@ ADULT_FROM = 16  # женщина, мужчина
 OLD_FROM = 60
 # A person the detector saw (one of its people, see daemon/signals/detector.py) counts from
 # this score and fully from the second, faces or not. On the 4 counting queries of
-# bench/queries/people.json (P@10 / AP): faces alone 0.358 / 0.242; 0.1..0.4 0.383 / 0.263,
-# 0.2..0.5 0.408 / 0.324, 0.3..0.6 0.408 / 0.293.
+# bench/queries/people.json (P@10 / AP): faces alone 0.358 / 0.242; 0.1..0.4 0.433 / 0.267,
+# 0.2..0.5 0.458 / 0.329, 0.3..0.6 0.408 / 0.293.
 BODY_SURE = (0.2, 0.5)
 # A face this large (its side over the photo's short side) is a selfie's or a portrait's.
 SELFIE_SIDE = (0.25, 0.4)
