@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -49,6 +49,9 @@ class DecodedPhoto:
     height: int
     content_hash: str
     file_format: str = ""  # Pillow's name of the file's format: "JPEG", "PNG", "HEIF"…
+    # The file's bytes, for a signal that needs more pixels than `image` has (the small
+    # faces of a large group photo); empty where the photo was not decoded from bytes.
+    data: bytes = field(default=b"", repr=False, compare=False)
 
 
 def hash_bytes(data: bytes) -> str:
@@ -118,7 +121,7 @@ def decode_bytes(data: bytes, content_hash: str | None = None,
     if _exif_swaps_sides(image):
         width, height = height, width
     return DecodedPhoto(image=rgb, width=width, height=height, content_hash=content_hash,
-                        file_format=image.format or "")
+                        file_format=image.format or "", data=data)
 
 
 def _decode_jpeg_fast(data: bytes, image: Image.Image) -> Image.Image | None:

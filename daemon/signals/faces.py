@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +38,7 @@ from PIL import Image
 from daemon.concepts import ConceptBlock
 from daemon.index.store import SparseTags
 from daemon.signals import SignalSpec
-from daemon.signals.decode import DecodedPhoto
+from daemon.signals.decode import DecodedPhoto, DecodeError, decode_bytes
 from daemon.signals.detector import (
     NUM_DETECTOR_CLASSES,
     PERSON,
@@ -46,7 +46,8 @@ from daemon.signals.detector import (
     retired_detector_id_of,
 )
 
-VERSION = 3  # 2: no face inside an animal's box; 3: dlib's age and gender beside FaceRes
+VERSION = 3  # 2: no face inside an animal's box; 3: dlib's age and gender beside FaceRes,
+# the small faces of a large photo read from a larger decode
 MODELS = Path(__file__).resolve().parent / "models"
 FINDER_MODEL = MODELS / "face_detector.onnx"
 ATTRIBUTES_MODEL = MODELS / "face_attributes.onnx"
@@ -95,7 +96,18 @@ IDENTITY_SIDE = 32
 IDENTITY_SCORE = 0.75
 IDENTITY_EYES = 0.33
 IDENTITY_NOSE = (0.02, 1.0)
-MAX_IDENTIFIED = 4  # 4 ms a face: the largest few
+# Faces described, the largest first (9 ms a face, with its mirror image): all that are
+# kept, so that everyone in a group photo can be named (bench/group_photos.py at 3000 px:
+# 148 of 180 named rightly, 103 with 4).
+MAX_IDENTIFIED = MAX_FACES
+# Where SHARPER_FACES clear faces (a group photo's) are too small as decoded to say who, but
+# would not be at SHARPER × the size, and the file has those pixels (a 12 MP JPEG decoded at
+# 1/8), the faces are read from the photo decoded again at that size: 20 px faces are 40 px.
+# In bench/group_photos.py (12 MP, six people) 122 of 180 faces are named rightly so instead
+# of 72; from 2 such faces 127, from 1 138, but then the faces of the 12 MP bench of
+# bench/index_speed.py cost 37.5 ms a photo instead of 34.0 (32.6 without the larger read).
+SHARPER = 2
+SHARPER_FACES = 3
 ATTRIBUTES_CROP = 1.4  # the crop around the box FaceRes reads (VGGFace2's loose crops)
 
 # Ages, as a Russian speaker means the words.
@@ -124,6 +136,11 @@ class Face:
     @property
     def side(self) -> float:
         return max(self.box[2] - self.box[0], self.box[3] - self.box[1])
+
+    def scaled(self, factor: float) -> Face:
+        """The same face in an image `factor` times as large."""
+        return Face(tuple(v * factor for v in self.box), self.score,  # type: ignore[arg-type]
+                    self.landmarks * factor)
 
     @property
     def identifiable(self) -> bool:
@@ -367,7 +384,7 @@ class Faces:
         person = self._person_box(photo.image, found)
         if person is False:
             return SparseTags(np.empty(0, np.uint16), np.empty(0, np.float32))
-        readings = self.look(photo.image, person)
+        readings = self.look(photo.image, person, lambda: _larger(photo))
         animals = self._animal_boxes(photo.image, found)
         if animals:  # BlazeFace takes a dog's or a cat's face for a face now and then
             readings = [r for r in readings if not _animal_face(r.face, animals, person)]
@@ -412,8 +429,11 @@ class Faces:
         return float(x1), float(y1), float(x2), float(y2)
 
     def look(self, image: Image.Image,
-             person: tuple[float, float, float, float] | None = None) -> list[FaceReading]:
-        """Every face of the image, read: largest first."""
+             person: tuple[float, float, float, float] | None = None,
+             larger: Callable[[], Image.Image | None] | None = None) -> list[FaceReading]:
+        """Every face of the image, read: largest first. larger: the photo decoded at
+        SHARPER × the size of `image` (or None), asked for when a clear face is too small to
+        be identified in `image` but would be in it."""
         faces = self.finder.find(image)
         # The detector saw a person but the whole photo shows no clear face: the people are
         # far, look closer (each look costs about 6 ms).
@@ -425,22 +445,45 @@ class Faces:
             faces = distinct(faces)
         faces = sorted((f for f in faces if f.side >= MIN_SIDE), key=lambda f: -f.side)
         faces = faces[:MAX_FACES]
-        pixels = np.asarray(image.convert("RGB"))
-        shapes = self.shapes.place(pixels, faces)
+        # Where a face is read: `image`, or the photo decoded larger (the faces as found
+        # stay in px of `image`, for what the photo's rows say of their sizes).
+        source, sharp = image, faces
+        if larger is not None and sum(not f.identifiable and f.scaled(SHARPER).identifiable
+                                      for f in faces) >= SHARPER_FACES:
+            bigger = larger()
+            if bigger is not None:
+                source = bigger
+                sharp = [f.scaled(bigger.width / image.width) for f in faces]
+        pixels = np.asarray(source.convert("RGB"))
+        shapes = self.shapes.place(pixels, sharp)
         male, ages = self.attributes.read(
-            [upright_crop(image, f, ATTRIBUTES_CROP, 224) for f in faces])
+            [upright_crop(source, f, ATTRIBUTES_CROP, 224) for f in sharp])
         # Two readers averaged: on the 22 people queries P@10 / AP 0.595 / 0.453, against
         # 0.581 / 0.428 with FaceRes alone and 0.566 / 0.448 with dlib's alone (gender of
         # the large faces of ../shared/data/faces: 0.97 either way).
         dlib_male, dlib_ages = self.dlib_attributes.read(pixels, shapes)
         male, ages = (male + dlib_male) / 2, (ages + dlib_ages) / 2
         # The identifiable ones first (the row's vector holds their descriptors in order).
-        clear = [i for i, f in enumerate(faces) if f.identifiable][:MAX_IDENTIFIED]
+        clear = [i for i, f in enumerate(sharp) if f.identifiable][:MAX_IDENTIFIED]
         descriptors = self.identity.describe(pixels, [shapes[i] for i in clear])
         order = clear + [i for i in range(len(faces)) if i not in clear]
         return [FaceReading(faces[i], float(male[i]), ages[i],
                             descriptors[n] if n < len(clear) else None)
                 for n, i in enumerate(order)]
+
+
+def _larger(photo: DecodedPhoto) -> Image.Image | None:
+    """The photo decoded at SHARPER × the size of its image, where its file has that many
+    pixels (a JPEG decoded at 1/8 of its size can be at 1/4, 18 ms for 12 MP instead of
+    14); None where it has not, or the file no longer decodes."""
+    short = min(photo.image.size)
+    if not photo.data or min(photo.width, photo.height) < SHARPER * short:
+        return None
+    try:
+        bigger = decode_bytes(photo.data, photo.content_hash, min_side=SHARPER * short).image
+    except DecodeError:
+        return None
+    return bigger if bigger.width >= SHARPER * photo.image.width * 0.9 else None
 
 
 def _inside(x: float, y: float, box: Sequence[float] | None) -> bool:

@@ -3,11 +3,13 @@ who (a descriptor that two photos of one person share), and only where there is 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 from face_photos import photos_of, side_by_side
+from PIL import Image
 
 from daemon.index.store import SparseTags
 from daemon.signals.decode import decode_bytes, decode_photo
@@ -148,6 +150,43 @@ def test_how_surely_people_are_counted_grows_with_how_surely_they_are_seen() -> 
     assert photo_scores([], size, [0.9, 0.1])["one"] == 1.0  # noise is no second person
     crowd = photo_scores([], size, [0.9] * 6)
     assert crowd["crowd"] == 1.0 and crowd["group"] == 1.0 and crowd["three"] == 0.0
+
+
+def test_the_small_faces_of_a_large_group_photo_are_read_from_a_larger_decode(
+        detector, tmp_path: Path) -> None:
+    # Six real people side by side across a 3000 × 2250 JPEG: decoded for the models at
+    # 375 × 282, their faces are 20-27 px, too small to say who; decoded again at twice
+    # the size they are not.
+    people = ["Barack_Obama", "Katy_Perry", "Kofi_Annan", "Meryl_Streep", "George_Clooney",
+              "Halle_Berry"]
+    row = side_by_side(tmp_path / "row.jpg", [photos_of(p)[0] for p in people])
+    with Image.open(row) as image:
+        strip = image.resize((3000, round(image.height * 3000 / image.width)))
+    canvas = Image.new("RGB", (3000, 2250), (118, 132, 108))
+    canvas.paste(strip, (0, (2250 - strip.height) // 2))
+    canvas.save(tmp_path / "group.jpg", quality=90)
+    photo = decode_bytes((tmp_path / "group.jpg").read_bytes())
+    assert max(photo.image.size) < 400
+    found = {detector.model_id: detector.read(photo, {})}
+    faces = Faces(detector.model_id)
+    small = stored_faces(faces.read(dataclasses.replace(photo, data=b""), found))
+    sharp = stored_faces(faces.read(photo, found))
+    assert len(small) == len(sharp) >= 5  # the same faces, found in the small image
+    assert sum(f.descriptor is not None for f in small) <= 1
+    described = [f for f in sharp if f.descriptor is not None]
+    assert len(described) >= 4
+    # each is, of the six, most like another photo of the person placed there
+    widths = []
+    for person in people:
+        with Image.open(photos_of(person)[0]) as image:
+            widths.append(image.width / image.height)
+    ends = np.cumsum(widths) / sum(widths)
+    portraits = np.stack([faces.look(decode_photo(photos_of(p)[1]).image)[0].descriptor
+                          for p in people])
+    for face in described:
+        slot = int(np.searchsorted(ends, (face.box[0] + face.box[2]) / 2))
+        nearest = np.linalg.norm(portraits - face.descriptor, axis=1).argmin()
+        assert people[nearest] == people[slot]
 
 
 def test_a_photo_without_a_person_is_not_looked_at(detector) -> None:
