@@ -29,6 +29,9 @@ STOP_WORDS = frozenset({
     "мой", "наш", "твой", "свой", "этот", "тот", "весь", "где", "быть", "который",
     "какой", "много", "несколько", "очень", "photo", "picture", "image", "the", "a", "an",
     "of", "with", "on", "in", "at", "and", "or", "to", "is", "are", "some", "by", "near",
+    # «солнечный день», «летний день»: the day says nothing the light or the season does
+    # not (alone, its word vector is nearest «день рождения»)
+    "день",
 })
 # «есть» alone is "there is" («где есть кошка»); its other forms (едят, ест) mean "to eat",
 # so it is a stop word as typed, not as a lemma.

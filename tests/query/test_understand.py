@@ -131,3 +131,50 @@ def test_light_and_black_and_white_are_concepts_of_the_photo(engine) -> None:
                         ("пасмурно", "dull")):
         (concept,) = engine.understand(query).concepts
         assert concept.kind == "light" and concept.relevance[photo_concept(name)] == 1.0, query
+
+
+@pytest.mark.parametrize(("query", "read_as"), [
+    ("рыбная ловля", "рыбачить"),  # not throwing a ball
+    ("ловля рыбы", "рыбачить"),
+    ("разговаривает по телефону", "звонить"),
+    ("океанариум", "подводный мир"),  # fish and reefs, not pandas
+    ("горка", "детская площадка"),  # a slide, not a china cabinet
+    ("в детском саду", "детская площадка"),  # not a vegetable garden
+    ("в походе", "кемпинг"),
+    ("на коньках", "каток"),
+    ("на остановке", "улица"),
+])
+def test_everyday_words_read_as_a_russian_speaker_means_them(engine, query: str,
+                                                             read_as: str) -> None:
+    rules = [c.rule.concept for c in engine.understand(query).concepts if c.rule]
+    assert rules == [read_as], query
+
+
+@pytest.mark.parametrize(("query", "kinds"), [
+    ("старинный замок", {"thing"}),  # an old castle, not a sepia photo
+    ("тонированная машина", {"thing"}),
+    ("чёрно-белая кошка", {"thing"}),  # a black-and-white cat, not a black-and-white photo
+    ("яркие цвета", {"light"}),
+    ("солнечный день", {"light"}),  # «день» is no birthday
+])
+def test_words_of_a_thing_are_not_read_as_the_photo_s_light(engine, query: str,
+                                                            kinds: set[str]) -> None:
+    plan = engine.understand(query)
+    assert {c.kind for c in plan.concepts} == kinds, plan.describe()
+    assert "сепия" not in plan.describe() and "день рождения" not in plan.describe()
+
+
+def test_bright_colours_are_colourful_not_sunny(engine) -> None:
+    assert "разноцветное" in engine.understand("яркие цвета").describe()
+
+
+@pytest.mark.parametrize(("query", "term"), [
+    ("ярко-зелёный", "зелёный"), ("тёмно-красную машину", "красный"),
+    ("бледно-розовый", "розовый"), ("насыщенно-синий", "синий"),
+    ("светло-синий", "голубой"),  # the file's own word: a light синий is голубой
+    ("розоватый", "розовый"),
+])
+def test_a_shade_with_a_prefix_is_its_colour(engine, query: str, term: str) -> None:
+    (concept,) = engine.understand(query).concepts
+    assert concept.colour == TERMS.index(term) or concept.relevance[
+        photo_concept(TERMS.index(term))] > 0, query

@@ -38,7 +38,9 @@ def test_without_names_the_words_for_people_are_what_faces_show(engine) -> None:
                            ("девушки", "young_woman"), ("бабушка", "old_woman"),
                            ("двое", "two"), ("толпа", "crowd"), ("много людей", "crowd"),
                            ("куча народу", "crowd"), ("селфи", "selfie"),
-                           ("women", "woman")):
+                           ("women", "woman"), ("семья", "group"), ("с друзьями", "group"),
+                           ("крупный план", "portrait"), ("сестрёнка", "girl"),
+                           ("братик", "boy")):
         (read,) = engine.reader.read(query).concepts
         assert read.kind == "thing", query
         assert read.relevance[photo_concept(concept)] == 1.0, query

@@ -48,6 +48,11 @@ class ColourWord:
         return self.concept == FILLER
 
 
+# «ярко-зелёный», «тёмно-жёлтую», «бледно-розовый»: a shade of the colour it names. The
+# file's own words come first («светло-синий» is голубой, not синий).
+SHADE_PREFIXES = ("ярко", "тёмно", "темно", "светло", "бледно", "нежно", "насыщенно")
+
+
 def load_colour_words(data_dir: Path = DATA_DIR) -> list[ColourWord]:
     words = []
     for row in _read_tsv(data_dir / "colours.tsv"):
@@ -56,7 +61,11 @@ def load_colour_words(data_dir: Path = DATA_DIR) -> list[ColourWord]:
             raise VocabularyError(f"colours.tsv: unknown concept {concept!r}")
         for word in (*_split(row["words"]), *_split(row["english"] or "")):
             words.append(ColourWord(word, concept))
-    return words
+    listed = {w.text for w in words}
+    shades = [ColourWord(f"{prefix}-{w.text}", w.concept) for w in words
+              if w.term is not None and w.text.isalpha() and not w.text.isascii()
+              for prefix in SHADE_PREFIXES if f"{prefix}-{w.text}" not in listed]
+    return words + shades
 
 
 def colour_entries(detector_classes: list[ClassEntry]) -> list[ClassEntry]:

@@ -134,3 +134,35 @@ def test_green_grass_finds_cows_on_a_pasture(tmp_path, engine, detector) -> None
                                      colours.model_id: colours.concepts})
     found = [r.path.rsplit("/", 1)[1] for r in engine.search("зелёная трава", matrix).results]
     assert found[:1] == ["коровы.jpg"] and "кот.jpg" not in found
+
+
+def _class_named(vocabulary, english: str) -> int:
+    return next(e.index for e in vocabulary.classes if e.english.split(",")[0] == english)
+
+
+@pytest.mark.parametrize(("concept", "term", "wrong"), [
+    ("сад", "тачка", "cab"),  # the garden's wheelbarrow, not the slang word for a car
+    ("море", "лайнер", "airliner"),  # an ocean liner, not a plane
+    ("плыть", "лайнер", "airliner"),
+    ("город", "кинотеатр", "home theater"),  # a cinema, not a living room's TV
+    ("лес", "кабан", "hog"),  # the wild boar, not the farm pig
+    ("стрелять", "автомат", "vending machine"),  # the rifle, not a coffee machine
+])
+def test_evidence_names_only_the_thing_it_means(rules, vocabulary, concept: str, term: str,
+                                                wrong: str) -> None:
+    """A word of the evidence can also be a synonym or a group word of something else;
+    the rule must not count that too."""
+    rule = next(r for r in rules if r.concept == concept)
+    (evidence,) = [e for e in rule.evidence if e.term == term]
+    assert evidence.relevance[_class_named(vocabulary, wrong)] == 0
+
+
+def test_a_birthday_is_not_christmas_or_halloween(rules, engine) -> None:
+    birthday = next(r for r in rules if r.concept == "день рождения")
+    assert {e.term for e in birthday.evidence}.isdisjoint(
+        {"тыква на хэллоуин", "рождественский носок"})
+    for query in ("рождество", "хэллоуин", "holiday"):
+        assert all(c.rule is None or c.rule.concept != "день рождения"
+                   for c in engine.understand(query).concepts), query
+    (party,) = engine.understand("корпоратив").concepts
+    assert party.rule is not None and party.rule.concept == "праздновать"
