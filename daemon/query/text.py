@@ -36,6 +36,8 @@ STOP_WORDS = frozenset({
 # «есть» alone is "there is" («где есть кошка»); its other forms (едят, ест) mean "to eat",
 # so it is a stop word as typed, not as a lemma.
 STOP_SURFACES = frozenset({"есть", "это", "вот"})
+# A preposition that turns a word into its opposite: (preposition, lemma) -> the lemma read.
+PREPOSITION_MEANS = {("за", "город"): "загород"}
 # Words that exclude what follows («собака без людей», «не на улице», «кошка -человек»).
 NEGATIONS = frozenset({"без", "кроме", "не", "нет", "ни", "-", "without", "no", "not",
                        "except"})
@@ -140,7 +142,9 @@ class Analyzer:
         only = False
         negating = False
         covered = False  # the negation has reached a content word
+        previous = ""
         for word in QUERY_TOKEN_RE.findall(text.lower()):
+            previous, before = word, previous
             if word in NEGATIONS:
                 negating, covered = True, False
             elif word in ONLY_WORDS:
@@ -151,7 +155,11 @@ class Analyzer:
                 if covered:
                     negating = False
             else:
-                tokens.append(Token(word, self.key(word), negating))
+                key = self.key(word)
+                joined = PREPOSITION_MEANS.get((before, key))
+                if joined is not None:  # «за городом»: out of town, not the town
+                    word, key = f"{before} {word}", joined
+                tokens.append(Token(word, key, negating))
                 covered = negating
         return tokens, only
 

@@ -143,6 +143,8 @@ def test_light_and_black_and_white_are_concepts_of_the_photo(engine) -> None:
     ("в походе", "кемпинг"),
     ("на коньках", "каток"),
     ("на остановке", "улица"),
+    ("за городом", "природа"),  # out of town: the opposite of «в городе»
+    ("в городе", "город"),
 ])
 def test_everyday_words_read_as_a_russian_speaker_means_them(engine, query: str,
                                                              read_as: str) -> None:
