@@ -476,6 +476,9 @@ def thing_scores(snapshot: MatrixSnapshot, relevance: np.ndarray) -> np.ndarray:
     return (1.0 - (1.0 - found) * (1.0 - weighted)).astype(np.float32)
 
 
+COUNT_CONCEPTS = [face_concept(name) for name in ("one", "two", "three", "group", "crowd")]
+
+
 def people_scores(snapshot: MatrixSnapshot, relevance: np.ndarray) -> np.ndarray:
     """A word for people per photo: what the photo's faces say where the faces signal saw
     any; elsewhere the person (and the other things the word names) at PEOPLE_FALLBACK.
@@ -488,11 +491,23 @@ def people_scores(snapshot: MatrixSnapshot, relevance: np.ndarray) -> np.ndarray
         np.zeros(snapshot.num_rows, np.float32)
     if not snapshot.has_classes_from(FACES.first):
         return others
+    # How many people the photo shows is known from the people the detector saw as well as
+    # from faces (skiers from behind): those rows hold with no face found.
+    counts = np.zeros_like(faces)
+    counts[COUNT_CONCEPTS] = faces[COUNT_CONCEPTS]
+    faces[COUNT_CONCEPTS] = 0
+    counted = np.minimum(snapshot.max_product(counts), 1.0) if counts.any() else 0.0
     said = np.minimum(snapshot.max_product(faces), 1.0)
     seen = np.zeros(NUM_CONCEPTS, np.float32)
     seen[face_concept("face")] = 1.0
     has_face = snapshot.max_product(seen) > 0
-    return np.where(has_face, said, PEOPLE_FALLBACK * others).astype(np.float32)
+    if faces.any():
+        described = np.where(has_face, said, PEOPLE_FALLBACK * others)
+    else:  # a count alone: the person, where the faces signal has not read the photo yet
+        read = np.zeros(NUM_CONCEPTS, np.float32)
+        read[FACES.first:FACES.end] = 1.0
+        described = np.where(snapshot.max_product(read) > 0, 0.0, PEOPLE_FALLBACK * others)
+    return np.maximum(counted, described).astype(np.float32)
 
 
 def build_query_engine(settings: Settings) -> QueryEngine:
