@@ -206,11 +206,13 @@ BOWL, CUP, OVEN, MICROWAVE, SINK, FRIDGE = 1045, 1041, 1069, 1068, 1071, 1072
 def test_dog_without_people_leaves_out_the_dog_with_a_person(engine) -> None:
     matrix = _matrix({"dog_and_owner.jpg": {COCO_DOG: 0.8, PERSON: 0.9, LABRADOR: 0.5},
                       "dog.jpg": {COCO_DOG: 0.6, LABRADOR: 0.4},
-                      "faint_person.jpg": {COCO_DOG: 0.7, PERSON: 0.12}})
+                      "faint_person.jpg": {COCO_DOG: 0.7, PERSON: 0.25},
+                      # a tenth of a person: the noise of an empty street, not a person
+                      "noise.jpg": {COCO_DOG: 0.5, PERSON: 0.12}})
     for query in ("собака без людей", "собака -человек", "собака кроме людей",
                   "dog without people", "только собака"):
         response = engine.search(query, matrix)
-        assert _paths(response) == ["dog.jpg"], query
+        assert _paths(response) == ["dog.jpg", "noise.jpg"], query
     response = engine.search("собака без людей", matrix)
     assert response.excluded == (("людей", 2),)
     assert response.to_json()["excluded"] == [{"concept": "людей", "photos": 2}]
