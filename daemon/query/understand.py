@@ -82,6 +82,8 @@ PEOPLE_COUNTS = {
                      "четверо", "пятеро", "шестеро", "семеро", "восьмеро", "девятеро",
                      "десятеро", *map(str, range(4, 21))), "групповое фото"),
 }
+# How much the detector's broader class counts for a kind only ImageNet classes answer.
+KIND_SEEN_AS_BROADER = 0.5
 # A phrase to find in photos' text: in straight, Russian or German quotes.
 QUOTED = re.compile(r'"([^"]+)"|«([^«»]+)»|„([^„“”]+)[“”]')
 
@@ -185,6 +187,11 @@ class QueryReader:
         known = {t.text for entry in (*vocabulary.classes, *vocabulary.others.values())
                  for t in entry.terms}
         known |= {w for rule in self.rules for w in rule.words}
+        # Each COCO class's name -> the ImageNet classes that list it («птица»: every bird).
+        self._detector_classes = [
+            (entry.index, frozenset(e.index for e in vocabulary.classes if not e.detector
+                                    and any(t.text == entry.name for t in e.terms)))
+            for entry in vocabulary.classes if entry.detector]
         self._kinds: dict[tuple[str, ...], tuple[tuple[str, ...], str]] = {}
         for word, means in load_kinds(known, file_names=("kinds.tsv",)).items():
             key, target = self._term_key(word), self._term_key(means)
@@ -454,7 +461,8 @@ class QueryReader:
         """The concept a vocabulary key stands for, or None. `understood` is how the words
         were read so far («сабака → собака»); a kind of thing adds what it means."""
         entry = self._entries.get(key)
-        if entry is None and key in self._kinds:
+        kind = entry is None and key in self._kinds
+        if kind:
             target, means = self._kinds[key]
             entry = self._entries[target]
             understood = f"{understood} → {means}"
@@ -468,7 +476,23 @@ class QueryReader:
             if weight > relevance[cls]:
                 relevance[cls] = weight
                 matched[cls] = term
+        if kind:
+            self._seen_as_broader(relevance, matched)
         return Concept(text, understood, relevance, matched)
+
+    def _seen_as_broader(self, relevance: np.ndarray, matched: dict[int, str]) -> None:
+        """A kind that only ImageNet classes answer («чайка» → морская птица: albatross,
+        pelican…) is, to the detector, its broader COCO class (a bird): any bird it sees
+        may be a seagull, so that class counts at KIND_SEEN_AS_BROADER."""
+        if relevance[DETECTOR.first:DETECTOR.end].any():
+            return
+        named = frozenset(np.flatnonzero(relevance[:DETECTOR.first] == 1.0).tolist())
+        if not named:
+            return
+        for coco, members in self._detector_classes:
+            if named <= members:
+                relevance[coco] = KIND_SEEN_AS_BROADER
+                matched[coco] = self.vocabulary[coco].name
 
     def _by_vectors(self, token: Token) -> Concept | None:
         if self.vectors is None or self._vectors is None:

@@ -219,6 +219,17 @@ def test_dog_without_people_leaves_out_the_dog_with_a_person(engine) -> None:
     assert _paths(engine.search("собака", matrix))[0] == "dog_and_owner.jpg"
 
 
+def test_a_kind_no_class_names_is_also_any_bird_the_detector_sees(engine) -> None:
+    """«чайка»: no model has a seagull. The seabirds ImageNet knows come first; a bird the
+    detector sees, which may be a seagull, after them; not a dog."""
+    albatross, coco_bird = 146, 1014
+    matrix = _matrix({"albatross.jpg": {albatross: 0.7, coco_bird: 0.6},
+                      "some_bird.jpg": {coco_bird: 0.7},
+                      "dog.jpg": {COCO_DOG: 0.8}})
+    for query in ("чайка", "чайки"):
+        assert _paths(engine.search(query, matrix)) == ["albatross.jpg", "some_bird.jpg"]
+
+
 def test_a_negation_alone_returns_the_other_photos(engine) -> None:
     matrix = _matrix({"people.jpg": {PERSON: 0.9}, "cat.jpg": {COCO_CAT: 0.8}})
     assert _paths(engine.search("без людей", matrix)) == ["cat.jpg"]

@@ -180,3 +180,9 @@ def test_a_shade_with_a_prefix_is_its_colour(engine, query: str, term: str) -> N
     (concept,) = engine.understand(query).concepts
     assert concept.colour == TERMS.index(term) or concept.relevance[
         photo_concept(TERMS.index(term))] > 0, query
+
+
+def test_a_crow_is_a_bird_not_the_colour_of_a_black_horse(engine) -> None:
+    # pymorphy reads «вороной» (a black horse's coat) as a form of «ворона»
+    (crow,) = engine.understand("ворона").concepts
+    assert crow.kind == "thing" and "врановые" in crow.understood
