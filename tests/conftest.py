@@ -110,6 +110,23 @@ CLEAR_PHOTOS = {
 }
 
 
+def index_coco_photos(tmp_path: Path, names: dict[str, str], signals: list):
+    """COCO photos (file name -> the name to give the copy) indexed by these real signals
+    into a real SQLite index; returns the folder and the search matrix."""
+    from daemon.index.indexer import Indexer
+    from daemon.index.matrix import load_matrix
+    from daemon.index.store import Store
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name, as_name in names.items():
+        shutil.copy(COCO_IMAGES / name, folder / as_name)
+    with Store(tmp_path / "index.sqlite3") as store:
+        Indexer(store, signals).index_folder(folder)
+        matrix = load_matrix(store, {s.model_id: s.concepts for s in signals})
+    return folder, matrix
+
+
 def clear_photo(category: str, index: int = 0) -> Path:
     return COCO_IMAGES / CLEAR_PHOTOS[category][index]
 

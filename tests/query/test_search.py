@@ -171,31 +171,18 @@ def test_the_detector_finds_what_imagenet_has_no_class_for(tmp_path, tagger, det
 def test_a_group_seen_from_behind_is_a_group(tmp_path, detector, engine) -> None:
     """How many people a photo shows is known from the people the detector saw as well
     as from faces: skiers from behind, with no face found, answer «групповое фото»."""
-    import shutil
+    from conftest import index_coco_photos
 
-    from conftest import COCO_IMAGES
-
-    from daemon.index.indexer import Indexer
-    from daemon.index.matrix import load_matrix
-    from daemon.index.store import Store
     from daemon.signals.faces import Faces
 
-    folder = tmp_path / "photos"
-    folder.mkdir()
     # 341719: "A group of people riding skis across a snow covered slope."
     # 343803: "A man has a frisbee in his hand and is standing up."
-    for name in ("000000341719.jpg", "000000343803.jpg"):
-        shutil.copy(COCO_IMAGES / name, folder / name)
-    faces = Faces(detector.model_id)
-    with Store(tmp_path / "i.sqlite3") as store:
-        Indexer(store, [detector, faces]).index_folder(folder)
-        matrix = load_matrix(store, {detector.model_id: detector.concepts,
-                                     faces.model_id: faces.concepts})
+    group, alone = "000000341719.jpg", "000000343803.jpg"
+    folder, matrix = index_coco_photos(tmp_path, {group: group, alone: alone},
+                                       [detector, Faces(detector.model_id)])
     for query in ("групповое фото", "много людей"):
-        assert _paths(engine.search(query, matrix))[:1] == [str(folder / "000000341719.jpg")], \
-            query
-    assert _paths(engine.search("один человек", matrix))[:1] == [
-        str(folder / "000000343803.jpg")]
+        assert _paths(engine.search(query, matrix))[:1] == [str(folder / group)], query
+    assert _paths(engine.search("один человек", matrix))[:1] == [str(folder / alone)]
 
 
 # COCO classes (the detector) in the shared class space

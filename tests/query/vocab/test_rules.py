@@ -112,26 +112,15 @@ def test_grass_is_grass_not_a_lawn_mower(engine) -> None:
 
 
 def test_green_grass_finds_cows_on_a_pasture(tmp_path, engine, detector) -> None:
-    import shutil
+    from conftest import index_coco_photos
 
-    from conftest import COCO_IMAGES
-
-    from daemon.index.indexer import Indexer
-    from daemon.index.matrix import load_matrix
-    from daemon.index.store import Store
     from daemon.signals.colours import Colours
 
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    for name, as_name in (("000000357081.jpg", "коровы.jpg"),  # two cows on a green pasture
-                          ("000000086408.jpg", "кухня.jpg"),  # a kitchen
-                          ("000000000650.jpg", "кот.jpg")):  # a cat on a car
-        shutil.copy(COCO_IMAGES / name, folder / as_name)
-    colours = Colours(detector.model_id)
-    with Store(tmp_path / "index.sqlite3") as store:
-        Indexer(store, [detector, colours]).index_folder(folder)
-        matrix = load_matrix(store, {detector.model_id: detector.concepts,
-                                     colours.model_id: colours.concepts})
+    _, matrix = index_coco_photos(tmp_path, {
+        "000000357081.jpg": "коровы.jpg",  # two cows on a green pasture
+        "000000086408.jpg": "кухня.jpg",  # a kitchen
+        "000000000650.jpg": "кот.jpg",  # a cat on a car
+    }, [detector, Colours(detector.model_id)])
     found = [r.path.rsplit("/", 1)[1] for r in engine.search("зелёная трава", matrix).results]
     assert found[:1] == ["коровы.jpg"] and "кот.jpg" not in found
 
