@@ -369,6 +369,8 @@ def concept_scores(snapshot: MatrixSnapshot, concept: Concept) -> np.ndarray:
     if concept.kind == "light":
         scores = snapshot.weighted_sum(concept.relevance)
         scores[scores < LIGHT_FLOOR] = 0
+        if concept.unless is not None:  # a sunset on a bathroom's warm walls is none
+            scores[thing_scores(snapshot, concept.unless) >= NEGATION_FLOOR] = 0
         return scores
     if concept.kind == "colour":  # the colour's share of the photo
         scores = snapshot.weighted_sum(concept.relevance)

@@ -53,7 +53,7 @@ from daemon.query.typos import TypoCorrector, from_english_layout, looks_like_wr
 from daemon.query.vocab import Vocabulary
 from daemon.query.vocab.colours import PHOTO_NAMES, ColourWord, load_colour_words
 from daemon.query.vocab.kinds import load_kinds
-from daemon.query.vocab.rules import Rule, load_rules
+from daemon.query.vocab.rules import Rule, load_rules, things_named
 from daemon.query.when import TimeMatch, find_time, without_spans
 from daemon.query.where import PREPOSITIONS, PlaceMatch, find_places
 from daemon.signals.colours import TERMS, photo_concept
@@ -106,6 +106,10 @@ class Concept:
     text_match: str = ""
     phrase: bool = False
     person: int | None = None  # kind "person": the id of a person the user named
+    # kind "light": the things that rule it out where seen (a sunset: a toilet, a couch),
+    # by name as colours.tsv writes them, and their classes
+    ruled_out_by: tuple[str, ...] = ()
+    unless: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,9 @@ class QueryReader:
         self._single_word_rows = np.array([len(key) == 1 for key in self._keys], bool)
         self._typos = TypoCorrector(self._word_counts())
         self._colours: dict[tuple[str, ...], ColourWord] = {}
+        self._ruled_out: dict[tuple[str, ...], np.ndarray] = {
+            terms: things_named(vocabulary, list(terms), "colours.tsv")
+            for terms in {w.unless for w in load_colour_words() if w.unless}}
         for word in load_colour_words():
             key = self._term_key(word.text)
             if key:
@@ -364,7 +371,8 @@ class QueryReader:
             else:
                 items.append(concept)
             position += used
-        concepts = _place_colours(items)
+        concepts = [replace(c, unless=self._ruled_out[c.ruled_out_by])
+                    if c.ruled_out_by else c for c in _place_colours(items)]
         if only and not any(c.relevance[PERSON] > 0 for c in concepts if not c.negated):
             person = self._concept("только", (ONLY_EXCLUDES,), ONLY_EXCLUDES)
             if person is not None:
@@ -620,4 +628,5 @@ def _photo_concept(token: Token, word: ColourWord) -> Concept:
         name = PHOTO_NAMES[word.concept]
         understood = name if token.surface == name else f"{token.surface} ({name})"
     return Concept(token.surface, understood, relevance, {concept_id: name},
-                   negated=token.negated, kind="colour" if term is not None else "light")
+                   negated=token.negated, kind="colour" if term is not None else "light",
+                   ruled_out_by=word.unless)

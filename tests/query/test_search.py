@@ -185,6 +185,20 @@ def test_a_group_seen_from_behind_is_a_group(tmp_path, detector, engine) -> None
     assert _paths(engine.search("один человек", matrix))[:1] == [str(folder / alone)]
 
 
+def test_warm_walls_are_no_sunset(tmp_path, detector, engine) -> None:
+    """The pixels of a sunset (the top of the photo warm, coloured and bright) are also
+    those of a room in lamplight; a photo with a toilet or a couch is no sunset."""
+    from conftest import index_coco_photos
+
+    from daemon.signals.colours import Colours
+
+    bathroom, beach = "000000125059.jpg", "000000334719.jpg"  # beige tiles; evening sand
+    folder, matrix = index_coco_photos(tmp_path, {bathroom: bathroom, beach: beach},
+                                       [detector, Colours(detector.model_id)])
+    assert _paths(engine.search("закат", matrix)) == [str(folder / beach)]
+    assert str(folder / bathroom) in _paths(engine.search("унитаз", matrix))
+
+
 # COCO classes (the detector) in the shared class space
 PERSON, COCO_DOG, COCO_CAT, SKIS = 1000, 1016, 1015, 1030
 BOWL, CUP, OVEN, MICROWAVE, SINK, FRIDGE = 1045, 1041, 1069, 1068, 1071, 1072

@@ -37,6 +37,9 @@ PHOTO_ENGLISH = {"bw": "black and white", "sepia": "sepia", "night": "night",
 class ColourWord:
     text: str  # the word as the file has it
     concept: str  # a term of TERMS, a name of PHOTO_CONCEPTS, or FILLER
+    # what the photo as a whole is: things whose presence rules it out (a sunset is not
+    # seen in a bathroom, whatever the colour of its walls), by name or group word
+    unless: tuple[str, ...] = ()
 
     @property
     def term(self) -> int | None:
@@ -59,8 +62,12 @@ def load_colour_words(data_dir: Path = DATA_DIR) -> list[ColourWord]:
         concept = row["concept"].strip()
         if concept not in TERMS and concept not in PHOTO_CONCEPTS and concept != FILLER:
             raise VocabularyError(f"colours.tsv: unknown concept {concept!r}")
+        unless = tuple(_split(row.get("unless") or ""))
+        if unless and concept not in PHOTO_CONCEPTS:
+            raise VocabularyError(f"colours.tsv: only what a photo is can be ruled out "
+                                  f"({concept!r})")
         for word in (*_split(row["words"]), *_split(row["english"] or "")):
-            words.append(ColourWord(word, concept))
+            words.append(ColourWord(word, concept, unless))
     listed = {w.text for w in words}
     shades = [ColourWord(f"{prefix}-{w.text}", w.concept) for w in words
               if w.term is not None and w.text.isalpha() and not w.text.isascii()

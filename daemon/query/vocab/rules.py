@@ -116,6 +116,16 @@ def _parse_evidence(item: str, where: str) -> tuple[str, float]:
     return head.strip(), weight
 
 
+def things_named(vocabulary: Vocabulary, terms: list[str], where: str) -> np.ndarray:
+    """The classes any of these names or group words answers, as a relevance of 1 each
+    (as the evidence of a rule names things)."""
+    names, groups = _term_classes(vocabulary, DATA_DIR)
+    relevance = np.zeros(NUM_CONCEPTS, np.float32)
+    for term in terms:
+        relevance = np.maximum(relevance, _resolve(term, 1.0, names, groups, where).relevance)
+    return relevance
+
+
 def load_rules(vocabulary: Vocabulary, data_dir: Path = DATA_DIR) -> tuple[Rule, ...]:
     names, groups = _term_classes(vocabulary, DATA_DIR)
     rules: list[Rule] = []
