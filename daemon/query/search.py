@@ -190,6 +190,8 @@ class QueryEngine:
         """Each row's score, whether it matches, and what each exclusion took out."""
 
         def scores_of(concept: Concept) -> np.ndarray:
+            if concept.alternatives:  # «кошка или собака»: the better of them
+                return np.max([scores_of(c) for c in concept.alternatives], axis=0)
             if concept.kind == "text":
                 return text_scores(snapshot, concept, texts)
             if concept.kind == "person":
@@ -296,40 +298,43 @@ class QueryEngine:
     def explain(self, plan: QueryPlan, tags: SparseTags) -> tuple[str, ...]:
         """«кошка ← tabby cat 0.62»: which classes of the photo made it match; the best
         reason of every concept first (an AND query shows why each part matched)."""
-        per_concept: list[list[tuple[float, str]]] = []
-        for concept in plan.wanted:
-            reasons = []
-            if concept.kind == "person":  # «Мама: её лицо»
-                per_concept.append([(1.0, f"{concept.understood}: лицо на фото")])
-                continue
-            for cls, prob in zip(tags.classes, tags.probs, strict=True):
-                weight = concept.relevance[int(cls)]
-                if weight > 0 and concept.kind == "colour":  # «красный ← 32 % фото»
-                    reasons.append((float(prob), f"{self.vocabulary[int(cls)].name} ←"
-                                                 f" {float(prob):.0%} фото".replace("%", " %")))
-                elif weight > 0 and concept.kind == "light":  # «ночь ← night 0.84»
-                    entry = self.vocabulary[int(cls)]
-                    reasons.append((float(prob), f"{entry.name} ← {entry.english}"
-                                                 f" {float(prob):.2f}"))
-                elif weight > 0:
-                    entry = self.vocabulary[int(cls)]
-                    term = concept.matched_terms.get(int(cls), entry.name)
-                    if concept.rule is not None:  # «кухня ← oven, детектор 0.80»
-                        term = concept.rule.concept
-                    source = f"{entry.english}, детектор" if entry.detector else entry.english
-                    reasons.append((float(prob) * float(weight),
-                                    f"{term} ← {source} {float(prob):.2f}"))
-            reasons.sort(key=lambda item: -item[0])
-            if concept.colour is not None and reasons:
-                reasons[0] = (reasons[0][0],
-                              f"{reasons[0][1]}, {colour_reason(concept, tags)}")
-            per_concept.append(reasons)
+        per_concept = [sorted((r for c in (concept.alternatives or (concept,))
+                               for r in self._reasons(c, tags)), key=lambda item: -item[0])
+                       for concept in plan.wanted]
         firsts = [reasons[0] for reasons in per_concept if reasons]
         # Extra reasons that round to 0.00 say nothing («человек ← knee pad 0.00»).
         rest = sorted((r for reasons in per_concept for r in reasons[1:]
                        if r[0] >= EXPLAIN_MIN_EXTRA), key=lambda item: -item[0])
         chosen = firsts + rest[:max(0, EXPLAIN_TOP - len(firsts))]
         return tuple(text for _, text in chosen)
+
+    def _reasons(self, concept: Concept, tags: SparseTags) -> list[tuple[float, str]]:
+        """Why the photo answers one concept, the best reason first."""
+        if concept.kind == "person":  # «Мама: её лицо»
+            return [(1.0, f"{concept.understood}: лицо на фото")]
+        reasons: list[tuple[float, str]] = []
+        for cls, prob in zip(tags.classes, tags.probs, strict=True):
+            weight = concept.relevance[int(cls)]
+            if weight > 0 and concept.kind == "colour":  # «красный ← 32 % фото»
+                reasons.append((float(prob), f"{self.vocabulary[int(cls)].name} ←"
+                                             f" {float(prob):.0%} фото".replace("%", " %")))
+            elif weight > 0 and concept.kind == "light":  # «ночь ← night 0.84»
+                entry = self.vocabulary[int(cls)]
+                reasons.append((float(prob), f"{entry.name} ← {entry.english}"
+                                             f" {float(prob):.2f}"))
+            elif weight > 0:
+                entry = self.vocabulary[int(cls)]
+                term = concept.matched_terms.get(int(cls), entry.name)
+                if concept.rule is not None:  # «кухня ← oven, детектор 0.80»
+                    term = concept.rule.concept
+                source = f"{entry.english}, детектор" if entry.detector else entry.english
+                reasons.append((float(prob) * float(weight),
+                                f"{term} ← {source} {float(prob):.2f}"))
+        reasons.sort(key=lambda item: -item[0])
+        if concept.colour is not None and reasons:
+            reasons[0] = (reasons[0][0],
+                          f"{reasons[0][1]}, {colour_reason(concept, tags)}")
+        return reasons
 
 
 def colour_reason(concept: Concept, tags: SparseTags) -> str:

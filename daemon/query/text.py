@@ -44,7 +44,9 @@ NEGATIONS = frozenset({"без", "кроме", "не", "нет", "ни", "-", "w
 # «только собака»: the photo shows the thing and no people.
 ONLY_WORDS = frozenset({"только", "лишь", "only", "alone"})
 # Words that keep a negation going («без людей и машин»).
-CONTINUE_NEGATION = frozenset({"и", "или", "ни", "and", "or", "nor"})
+CONTINUE_NEGATION = frozenset({"и", "или", "либо", "ни", "and", "or", "nor"})
+# «кошка или собака»: either.
+OR_WORDS = frozenset({"или", "либо", "or"})
 
 # English irregular plurals the vocabulary's English names need.
 _IRREGULAR_PLURALS = {"people": "person", "men": "man", "women": "woman",
@@ -118,6 +120,7 @@ class Token:
     surface: str  # as typed, lowercased
     key: str  # lemma with ё folded: what vocabulary lookups use
     negated: bool = False  # excluded by «без», «не», «-» before it
+    after_or: bool = False  # «или» before it: either this or the thing before
 
 
 class Analyzer:
@@ -143,8 +146,11 @@ class Analyzer:
         negating = False
         covered = False  # the negation has reached a content word
         previous = ""
+        after_or = False
         for word in QUERY_TOKEN_RE.findall(text.lower()):
             previous, before = word, previous
+            if word in OR_WORDS and tokens:
+                after_or = True
             if word in NEGATIONS:
                 negating, covered = True, False
             elif word in ONLY_WORDS:
@@ -159,8 +165,9 @@ class Analyzer:
                 joined = PREPOSITION_MEANS.get((before, key))
                 if joined is not None:  # «за городом»: out of town, not the town
                     word, key = f"{before} {word}", joined
-                tokens.append(Token(word, key, negating))
+                tokens.append(Token(word, key, negating, after_or))
                 covered = negating
+                after_or = False
         return tokens, only
 
     def phrase_key(self, text: str) -> tuple[str, ...]:

@@ -110,6 +110,8 @@ class Concept:
     # by name as colours.tsv writes them, and their classes
     ruled_out_by: tuple[str, ...] = ()
     unless: np.ndarray | None = None
+    # kind "either" («кошка или собака»): a photo answers as the best of these
+    alternatives: tuple[Concept, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -368,6 +370,9 @@ class QueryReader:
                 concept, used = self._single_word(tokens[position], has_text_word), 1
             if concept is None:
                 unknown.append(tokens[position].surface)
+            elif (tokens[position].after_or and items and isinstance(items[-1], Concept)
+                  and not items[-1].negated and not concept.negated):
+                items.append(_either(items.pop(), concept))  # «кошка или собака»
             else:
                 items.append(concept)
             position += used
@@ -584,6 +589,16 @@ def place_filter(places: tuple[PlaceMatch, ...] | list[PlaceMatch]) -> PlaceFilt
 
 def _negated(concept: Concept) -> Concept:
     return replace(concept, negated=True)
+
+
+def _either(first: Concept, second: Concept) -> Concept:
+    """«кошка или собака»: one concept that a photo answers as the better of the two."""
+    alternatives = (*(first.alternatives or (first,)), *(second.alternatives or (second,)))
+    return Concept(f"{first.text} или {second.text}",
+                   " или ".join(c.understood for c in alternatives),
+                   np.max([c.relevance for c in alternatives], axis=0),
+                   {k: v for c in alternatives for k, v in c.matched_terms.items()},
+                   kind="either", alternatives=alternatives)
 
 
 def _place_colours(items: list[Concept | tuple[Token, ColourWord]]) -> list[Concept]:

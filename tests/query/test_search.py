@@ -231,6 +231,21 @@ def test_a_kind_no_class_names_is_also_any_bird_the_detector_sees(engine) -> Non
         assert _paths(engine.search(query, matrix)) == ["albatross.jpg", "some_bird.jpg"]
 
 
+def test_or_finds_either(engine) -> None:
+    """«кошка или собака»: photos of either; «и» (or nothing) asks for both."""
+    matrix = _matrix({"cat.jpg": {COCO_CAT: 0.8}, "dog.jpg": {COCO_DOG: 0.6},
+                      "both.jpg": {COCO_CAT: 0.5, COCO_DOG: 0.5}, "bus.jpg": {SCHOOL_BUS: 0.9}})
+    either = engine.search("кошка или собака", matrix)
+    assert set(_paths(either)) == {"cat.jpg", "dog.jpg", "both.jpg"}
+    assert _paths(either)[0] == "cat.jpg"  # the better of the two counts
+    assert either.results[0].why[0] == "кошка ← cat, детектор 0.80"
+    assert either.plan.describe() == "кошка или собака"
+    assert _paths(engine.search("кошка и собака", matrix)) == ["both.jpg"]
+    assert set(_paths(engine.search("cat or dog", matrix))) == {"cat.jpg", "dog.jpg", "both.jpg"}
+    # excluded, either of them takes a photo out
+    assert _paths(engine.search("без кошек или собак", matrix)) == ["bus.jpg"]
+
+
 def test_a_negation_alone_returns_the_other_photos(engine) -> None:
     matrix = _matrix({"people.jpg": {PERSON: 0.9}, "cat.jpg": {COCO_CAT: 0.8}})
     assert _paths(engine.search("без людей", matrix)) == ["cat.jpg"]
