@@ -110,9 +110,11 @@ CLEAR_PHOTOS = {
 }
 
 
-def index_coco_photos(tmp_path: Path, names: dict[str, str], signals: list):
-    """COCO photos (file name -> the name to give the copy) indexed by these real signals
-    into a real SQLite index; returns the folder and the search matrix."""
+def index_coco_photos(tmp_path: Path, names: dict[str, str], signals: list,
+                      made: dict[str, Image.Image] | None = None):
+    """COCO photos (file name -> the name to give the copy), and photos made from them
+    (name -> image), indexed by these real signals into a real SQLite index; returns the
+    folder and the search matrix."""
     from daemon.index.indexer import Indexer
     from daemon.index.matrix import load_matrix
     from daemon.index.store import Store
@@ -121,6 +123,8 @@ def index_coco_photos(tmp_path: Path, names: dict[str, str], signals: list):
     folder.mkdir()
     for name, as_name in names.items():
         shutil.copy(COCO_IMAGES / name, folder / as_name)
+    for name, image in (made or {}).items():
+        image.save(folder / name)
     with Store(tmp_path / "index.sqlite3") as store:
         Indexer(store, signals).index_folder(folder)
         matrix = load_matrix(store, {s.model_id: s.concepts for s in signals})

@@ -332,8 +332,11 @@ class QueryEngine:
                                 f"{term} ← {source} {float(prob):.2f}"))
         reasons.sort(key=lambda item: -item[0])
         if concept.colour is not None and reasons:
-            reasons[0] = (reasons[0][0],
-                          f"{reasons[0][1]}, {colour_reason(concept, tags)}")
+            why = colour_reason(concept, tags)
+            if concept.second_colour is not None:
+                why += ", " + colour_reason(replace(
+                    concept, colour=concept.second_colour, second_colour=None), tags)
+            reasons[0] = (reasons[0][0], f"{reasons[0][1]}, {why}")
         return reasons
 
 
@@ -391,6 +394,9 @@ def concept_scores(snapshot: MatrixSnapshot, concept: Concept) -> np.ndarray:
         return scores
     # «красная машина»: the thing, and its colour; both must be there (a geometric mean).
     match = colour_match(snapshot, concept)
+    if concept.second_colour is not None:  # «красно-белый автобус»: both colours
+        match = np.sqrt(match * colour_match(snapshot, replace(
+            concept, colour=concept.second_colour, second_colour=None)))
     return np.sqrt(scores * match).astype(np.float32)
 
 

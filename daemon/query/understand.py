@@ -82,6 +82,10 @@ PEOPLE_COUNTS = {
                      "четверо", "пятеро", "шестеро", "семеро", "восьмеро", "девятеро",
                      "десятеро", *map(str, range(4, 21))), "групповое фото"),
 }
+# Words that say the query is about a photo as such («чёрно-белое фото кошки»).
+PHOTO_WORDS = frozenset({"фото", "фотография", "фотографии", "фотографию", "фотку", "фотка",
+                         "фотки", "снимок", "снимки", "кадр", "кадры", "картинка",
+                         "photo", "photos", "picture", "pictures"})
 # How much the detector's broader class counts for a kind only ImageNet classes answer.
 KIND_SEEN_AS_BROADER = 0.5
 # A phrase to find in photos' text: in straight, Russian or German quotes.
@@ -100,6 +104,7 @@ class Concept:
     # colour signal's photo concepts)
     kind: str = "thing"
     colour: int | None = None  # the colour term the thing must have («красная машина»)
+    second_colour: int | None = None  # and a second one («красно-белый автобус»)
     # kind "text": the word (any form) or the phrase (word for word) to find in the text
     # read in photos; for another kind, the word as typed when some photo's text has it
     # too (it then also answers, below the photos that show the thing: TEXT_BESIDE_SCORE)
@@ -376,8 +381,9 @@ class QueryReader:
             else:
                 items.append(concept)
             position += used
+        photo_words = any(w in PHOTO_WORDS for w in tokenize(text))
         concepts = [replace(c, unless=self._ruled_out[c.ruled_out_by])
-                    if c.ruled_out_by else c for c in _place_colours(items)]
+                    if c.ruled_out_by else c for c in _place_colours(items, photo_words)]
         if only and not any(c.relevance[PERSON] > 0 for c in concepts if not c.negated):
             person = self._concept("только", (ONLY_EXCLUDES,), ONLY_EXCLUDES)
             if person is not None:
@@ -601,32 +607,44 @@ def _either(first: Concept, second: Concept) -> Concept:
                    kind="either", alternatives=alternatives)
 
 
-def _place_colours(items: list[Concept | tuple[Token, ColourWord]]) -> list[Concept]:
+def _place_colours(items: list[Concept | tuple[Token, ColourWord]],
+                   photo_words: bool = False) -> list[Concept]:
     """Give each colour word to the thing it describes: the wanted concept right after it
     («красная машина»), else the one right before it («машина красного цвета», «девушка
     в жёлтом»), if that one has no colour yet; else it means the photo's colour. Words of
-    light and of the photo as a whole stand alone."""
+    light and of the photo as a whole stand alone, except «чёрно-белый» beside a thing
+    when the query does not speak of a photo («чёрно-белая кошка», not «чёрно-белое фото
+    кошки»): black and white, like «красно-белый»."""
     concepts: list[Concept | None] = [c if isinstance(c, Concept) else None for c in items]
+    extra: list[Concept] = []
     for i, item in enumerate(items):
         if isinstance(item, Concept):
             continue
         token, word = item
-        term = word.term
+        term, also = word.term, word.also_term
+        if word.concept == "bw" and not photo_words:
+            term, also = TERMS.index("чёрный"), TERMS.index("белый")
         if term is not None and not token.negated:
             for j in (i + 1, i - 1):
                 target = concepts[j] if 0 <= j < len(items) else None
                 if target is not None and target.colour is None and not target.negated \
                         and target.kind == "thing":
-                    concepts[j] = replace(target, colour=term, text=(
+                    named = TERMS[term] + (f" и {TERMS[also]}" if also is not None else "")
+                    concepts[j] = replace(target, colour=term, second_colour=also, text=(
                         f"{token.surface} {target.text}" if j > i
                         else f"{target.text} {token.surface}"),
-                        understood=f"{target.understood} ({TERMS[term]})")
+                        understood=f"{target.understood} ({named})")
                     break
             else:
-                concepts[i] = _photo_concept(token, word)
+                if word.concept == "bw":  # «чёрно-белое» alone: the photo has no colour
+                    concepts[i] = _photo_concept(token, word)
+                    continue
+                concepts[i] = _photo_concept(token, replace(word, concept=TERMS[term]))
+                if also is not None:  # «красно-белое»: both colours are the photo's
+                    extra.append(_photo_concept(token, replace(word, concept=TERMS[also])))
             continue
         concepts[i] = _photo_concept(token, word)
-    return [c for c in concepts if c is not None]
+    return [c for c in concepts if c is not None] + extra
 
 
 def _photo_concept(token: Token, word: ColourWord) -> Concept:

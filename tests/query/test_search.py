@@ -199,6 +199,30 @@ def test_warm_walls_are_no_sunset(tmp_path, detector, engine) -> None:
     assert str(folder / bathroom) in _paths(engine.search("унитаз", matrix))
 
 
+def test_a_cat_of_two_colours_and_a_photo_without_colour(tmp_path, detector, engine) -> None:
+    """«чёрно-белая кошка» is a black and white cat; «чёрно-белое фото кошки» a photo with
+    no colour; «красно-белый», «сине-жёлтый» are two colours the same way."""
+    from conftest import COCO_IMAGES, index_coco_photos
+    from PIL import Image
+
+    from daemon.signals.colours import Colours
+
+    # 261706: "A black and white cat laying on a couch."; 119828: a black cat on a desk
+    two_colours, black = "000000261706.jpg", "000000119828.jpg"
+    grey = Image.open(COCO_IMAGES / black).convert("L").convert("RGB")
+    folder, matrix = index_coco_photos(tmp_path, {two_colours: two_colours, black: black},
+                                       [detector, Colours(detector.model_id)],
+                                       made={"grey.jpg": grey})
+    grey = folder / "grey.jpg"
+    found = _paths(engine.search("чёрно-белая кошка", matrix))
+    assert found[0] == str(folder / two_colours)
+    assert str(folder / black) not in found  # a black cat has no white
+    assert _paths(engine.search("чёрная кошка", matrix))[0] in (str(folder / black), str(grey))
+    assert _paths(engine.search("чёрно-белое фото кошки", matrix)) == [str(grey)]
+    assert "чёрный и белый" in engine.understand("кот черно-белый").describe()
+    assert "красный и белый" in engine.understand("красно-белый автобус").describe()
+
+
 # COCO classes (the detector) in the shared class space
 PERSON, COCO_DOG, COCO_CAT, SKIS = 1000, 1016, 1015, 1030
 BOWL, CUP, OVEN, MICROWAVE, SINK, FRIDGE = 1045, 1041, 1069, 1068, 1071, 1072

@@ -40,6 +40,11 @@ class ColourWord:
     # what the photo as a whole is: things whose presence rules it out (a sunset is not
     # seen in a bathroom, whatever the colour of its walls), by name or group word
     unless: tuple[str, ...] = ()
+    also: str | None = None  # a second colour term: «красно-белый» is red and white
+
+    @property
+    def also_term(self) -> int | None:
+        return TERMS.index(self.also) if self.also in TERMS else None
 
     @property
     def term(self) -> int | None:
@@ -51,6 +56,13 @@ class ColourWord:
         return self.concept == FILLER
 
 
+# «красно-белый», «чёрно-белая» (before a thing), «сине-жёлтый»: the first part of a
+# compound of two colours -> its term.
+COMPOUND_FIRST = {"красно": "красный", "оранжево": "оранжевый", "жёлто": "жёлтый",
+                  "желто": "жёлтый", "зелёно": "зелёный", "зелено": "зелёный",
+                  "голубо": "голубой", "сине": "синий", "фиолетово": "фиолетовый",
+                  "розово": "розовый", "коричнево": "коричневый", "бело": "белый",
+                  "серо": "серый", "чёрно": "чёрный", "черно": "чёрный", "рыже": "оранжевый"}
 # «ярко-зелёный», «тёмно-жёлтую», «бледно-розовый»: a shade of the colour it names. The
 # file's own words come first («светло-синий» is голубой, not синий).
 SHADE_PREFIXES = ("ярко", "тёмно", "темно", "светло", "бледно", "нежно", "насыщенно")
@@ -72,7 +84,12 @@ def load_colour_words(data_dir: Path = DATA_DIR) -> list[ColourWord]:
     shades = [ColourWord(f"{prefix}-{w.text}", w.concept) for w in words
               if w.term is not None and w.text.isalpha() and not w.text.isascii()
               for prefix in SHADE_PREFIXES if f"{prefix}-{w.text}" not in listed]
-    return words + shades
+    second = [w for w in words if w.term is not None and w.text.isalpha()
+              and not w.text.isascii()]
+    compounds = [ColourWord(f"{first}-{w.text}", term, also=w.concept)
+                 for first, term in COMPOUND_FIRST.items() for w in second
+                 if term != w.concept and f"{first}-{w.text}" not in listed]
+    return words + shades + compounds
 
 
 def colour_entries(detector_classes: list[ClassEntry]) -> list[ClassEntry]:
