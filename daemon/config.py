@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import tomllib
 import warnings
 from dataclasses import dataclass, field, replace
@@ -168,6 +169,10 @@ def _runtime_dir() -> Path:
         return Path(platformdirs.user_runtime_dir(APP_NAME))
 
 
+# How long the settings file must be left alone before the daemon reads a change.
+SETTLE_SECONDS = 0.5
+
+
 class SettingsFile:
     """The settings file as the daemon follows it: noticed when it changes, read whole."""
 
@@ -186,10 +191,18 @@ class SettingsFile:
         """Take the file as it is now as seen (e.g. after writing it ourselves)."""
         self._seen = self._signature()
 
-    def changed(self) -> bool:
+    def changed(self, now: float | None = None) -> bool:
+        """Whether the file changed since it was last read, and has settled: an editor that
+        saves in place truncates the file first, and an empty file read at that moment
+        would be settings without folders. A file written less than SETTLE_SECONDS ago is
+        left for a later look."""
         signature = self._signature()
         if signature == self._seen:
             return False
+        if signature is not None:
+            age = (time.time() if now is None else now) - signature[0] / 1e9
+            if 0 <= age < SETTLE_SECONDS:
+                return False
         self._seen = signature
         return True
 

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from daemon.config import Paths, Settings, SettingsError, SettingsFile, load_for_daemon
+from daemon.config import (
+    SETTLE_SECONDS,
+    Paths,
+    Settings,
+    SettingsError,
+    SettingsFile,
+    load_for_daemon,
+)
 
 
 def problem(text: str, path: Path = Path("/home/me/.config/smart-gallery/settings.toml")) -> str:
@@ -80,12 +87,19 @@ def test_a_broken_file_without_a_good_copy_runs_on_defaults(tmp_path: Path) -> N
     assert settings == Settings() and error is not None
 
 
-def test_the_file_is_noticed_when_it_changes(tmp_path: Path) -> None:
+def test_the_file_is_noticed_when_it_changes_and_has_settled(tmp_path: Path) -> None:
     path = tmp_path / "settings.toml"
     watched = SettingsFile(path)
     watched.remember()
     assert not watched.changed()
     path.write_text("threads = 2\n", encoding="utf-8")
-    assert watched.changed() and not watched.changed()
+    written = path.stat().st_mtime_ns / 1e9
+    # just written: an editor saving in place may not be done (an empty file, at first,
+    # would be settings without folders)
+    assert not watched.changed(now=written + 0.1)
+    assert watched.changed(now=written + SETTLE_SECONDS) and not watched.changed()
     path.write_text("threads = 3\nbatch_size = 4\n", encoding="utf-8")
-    assert watched.changed()
+    assert watched.changed(now=path.stat().st_mtime_ns / 1e9 + 1.0)
+    # a clock that disagrees with the file's (a network share) does not hold it back forever
+    path.write_text("threads = 4\n", encoding="utf-8")
+    assert watched.changed(now=path.stat().st_mtime_ns / 1e9 - 3600)
