@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -9,6 +10,19 @@ import socket
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+
+
+def make_private_dir(path: Path) -> None:
+    """Make path and whichever of its parents are missing, each 0700: the runtime dir the
+    XDG spec asks for. (mkdir(parents=True) would leave the parents 0755, and platformdirs
+    then takes XDG_RUNTIME_DIR for unsafe and points the CLI and the tray elsewhere.)"""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            folder.mkdir(mode=0o700)
 
 
 class AlreadyRunning(Exception):
@@ -24,7 +38,7 @@ class InstanceLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

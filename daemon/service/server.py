@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from daemon.service.lifecycle import make_private_dir
+
 log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 1 << 20  # 1 MiB: a search request is a few hundred bytes
@@ -148,7 +150,7 @@ class SocketServer:
 
 
 def _prepare_socket_path(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dir(path.parent)
     os.chmod(path.parent, 0o700)
     if path.exists() or path.is_symlink():
         if not stat.S_ISSOCK(path.lstat().st_mode):

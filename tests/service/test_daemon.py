@@ -133,6 +133,33 @@ def test_one_daemon_per_user(daemon) -> None:
     assert daemon.call("status") is not None
 
 
+def test_the_cli_finds_a_daemon_that_had_to_make_its_runtime_dir(tmp_path: Path) -> None:
+    """XDG_RUNTIME_DIR named but missing (a `su` or container session): the daemon makes
+    it 0700, as the XDG spec asks, so the CLI, whose platformdirs refuses a runtime dir
+    that is not private, looks for the socket where the daemon listens."""
+    runtime = tmp_path / "run" / "user"
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("SMART_GALLERY_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME")}
+    env.update(HOME=str(tmp_path / "home"), XDG_RUNTIME_DIR=str(runtime))
+    with open(tmp_path / "daemon.log", "w", encoding="utf-8") as log:
+        process = subprocess.Popen([sys.executable, "-m", "daemon.cli", "daemon", "--no-nice"],
+                                   env=env, stdout=log, stderr=log, text=True)
+        try:
+            deadline = time.monotonic() + 180
+            while not (runtime / "smart-gallery" / "daemon.sock").exists():
+                assert process.poll() is None and time.monotonic() < deadline, (
+                    (tmp_path / "daemon.log").read_text())
+                time.sleep(0.2)
+            status = subprocess.run([sys.executable, "-m", "daemon.cli", "status"], env=env,
+                                    text=True, capture_output=True, timeout=120)
+        finally:
+            process.terminate()
+            process.wait(timeout=120)
+    assert "daemon: running" in status.stdout, status.stdout + status.stderr
+    assert runtime.stat().st_mode & 0o777 == 0o700
+    assert runtime.parent.stat().st_mode & 0o777 == 0o700
+
+
 def test_kill_9_during_indexing_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     photos = tmp_path / "many"
     photos.mkdir()
