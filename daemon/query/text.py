@@ -103,9 +103,11 @@ class Lemmatizer:
         return tuple(dict.fromkeys(p.normal_form for p in self._morph.parse(word)))
 
     def is_stop_word(self, word: str) -> bool:
-        lemma, pos, _ = self._parse(word)
-        return (word in STOP_WORDS or word in STOP_SURFACES or lemma in STOP_WORDS
-                or pos in STOP_POS)
+        return self.is_listed_stop_word(word) or self._parse(word)[1] in STOP_POS
+
+    def is_listed_stop_word(self, word: str) -> bool:
+        """A stop word by STOP_WORDS or STOP_SURFACES, not by its part of speech alone."""
+        return word in STOP_WORDS or word in STOP_SURFACES or self._parse(word)[0] in STOP_WORDS
 
     def is_known(self, word: str) -> bool:
         return self._parse(word)[2]
@@ -126,16 +128,29 @@ class Token:
 class Analyzer:
     """Text -> content tokens with lookup keys."""
 
-    def __init__(self, lemmatizer: Lemmatizer | None = None) -> None:
+    def __init__(self, lemmatizer: Lemmatizer | None = None,
+                 naming_words: frozenset[str] = frozenset()) -> None:
         self.lemmatizer = lemmatizer or Lemmatizer()
+        # Words that name a thing although pymorphy reads them first as a particle or an
+        # interjection («стоп»: the sign, «мол»: the pier); see with_naming_words.
+        self.naming_words = naming_words
+
+    def with_naming_words(self, words: frozenset[str]) -> Analyzer:
+        """This analyzer (its lemmatizer shared), reading these words as content words
+        unless STOP_WORDS lists them."""
+        naming = frozenset(w for w in words if not self.lemmatizer.is_listed_stop_word(w))
+        return Analyzer(self.lemmatizer, self.naming_words | naming)
 
     def key(self, word: str) -> str:
         return fold_yo(self.lemmatizer.lemma(word))
 
+    def is_stop_word(self, word: str) -> bool:
+        return word not in self.naming_words and self.lemmatizer.is_stop_word(word)
+
     def tokens(self, text: str, keep_stop_words: bool = False) -> list[Token]:
         words = tokenize(text)
         return [Token(w, self.key(w)) for w in words
-                if keep_stop_words or not self.lemmatizer.is_stop_word(w)]
+                if keep_stop_words or not self.is_stop_word(w)]
 
     def query_tokens(self, text: str) -> tuple[list[Token], bool]:
         """A query's content tokens, each marked when a negation covers it, and whether the
@@ -157,7 +172,7 @@ class Analyzer:
                 only = True
             elif word in CONTINUE_NEGATION:
                 continue
-            elif self.lemmatizer.is_stop_word(word):
+            elif self.is_stop_word(word):
                 if covered:
                     negating = False
             else:

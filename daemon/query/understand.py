@@ -180,6 +180,12 @@ class QueryReader:
         self.vectors = vectors
         self.gazetteer = gazetteer
         self.rules = load_rules(vocabulary)
+        # A word the vocabulary names a thing by, alone, is read as such in a query even
+        # where its part of speech would drop it («стоп», «мол», «тук-тук»).
+        written = {t.text.lower() for e in (*vocabulary.classes, *vocabulary.others.values())
+                   for t in e.terms} | {w.lower() for rule in self.rules for w in rule.words}
+        self.analyzer = analyzer.with_naming_words(frozenset(
+            w for w in written if " " not in w and analyzer.lemmatizer.is_stop_word(w)))
         self._entries: dict[tuple[str, ...], _Entry] = {}
         texts: dict[tuple[str, ...], str] = {}
         for entry in (*vocabulary.classes, *vocabulary.others.values()):

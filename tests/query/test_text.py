@@ -60,6 +60,18 @@ def test_eat_is_a_verb_but_there_is_is_a_stop_word(analyzer) -> None:
     assert [t.key for t in analyzer.tokens("едят пиццу")] == ["есть", "пицца"]
 
 
+def test_a_word_that_names_a_thing_is_kept_though_pymorphy_reads_an_interjection(
+        analyzer) -> None:
+    # «стоп» is first an interjection to pymorphy, «мол» a particle: dropped, unless the
+    # vocabulary names a thing by them; a listed stop word («есть») stays one.
+    assert analyzer.tokens("знак стоп") == analyzer.tokens("знак")
+    naming = analyzer.with_naming_words(frozenset({"стоп", "мол", "есть"}))
+    assert [t.surface for t in naming.tokens("знак стоп у мола")] == ["знак", "стоп", "мола"]
+    assert [t.key for t in naming.query_tokens("без стоп и есть кошка")[0]] == ["стоп", "кошка"]
+    assert naming.query_tokens("без стоп")[0][0].negated
+    assert naming.lemmatizer is analyzer.lemmatizer
+
+
 def test_english_singulars() -> None:
     assert english_singulars("dogs") == ["dog"]
     assert "bus" in english_singulars("buses") and "horse" in english_singulars("horses")

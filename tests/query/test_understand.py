@@ -186,3 +186,16 @@ def test_a_crow_is_a_bird_not_the_colour_of_a_black_horse(engine) -> None:
     # pymorphy reads «вороной» (a black horse's coat) as a form of «ворона»
     (crow,) = engine.understand("ворона").concepts
     assert crow.kind == "thing" and "врановые" in crow.understood
+
+
+COCO_STOP_SIGN = 1011
+BREAKWATER, PIER, HAY = 460, 718, 958  # ImageNet classes
+
+
+@pytest.mark.parametrize(("query", "concept"), [
+    ("стоп", COCO_STOP_SIGN), ("знак стоп", COCO_STOP_SIGN), ("мол", BREAKWATER),
+    ("мол", PIER), ("тюк сена", HAY), ("тюки", HAY)])
+def test_words_pymorphy_takes_for_particles_name_their_things(read, query, concept) -> None:
+    plan = read(query)
+    assert plan.describe() == query and len(plan.concepts) == 1, plan.describe()
+    assert plan.concepts[0].relevance[concept] > 0.5
