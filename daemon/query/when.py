@@ -13,8 +13,9 @@ they mean:
   («июль 2021»). «марта», «марте», «августа»… alone are women's names (Марта, Августа): they
   are the month only with a day, a year or a preposition. February ends on 02-29 in yearly
   windows (a leap day matches; in other years the month simply ends on the 28th).
-- Seasons: the nouns and adverbs only (лето, летом, зимой…); the adjectives («зимний лес»,
-  «летний день») describe a scene. Summer Jun–Aug, autumn Sep–Nov, spring Mar–May, winter
+- Seasons: the nouns, the adverbs and the adjectives (лето, летом, летний отдых, зимой,
+  осенний парк…), but «зимний» is the winter scene (snow, which the pixels show; «зимним
+  вечером» the same). Summer Jun–Aug, autumn Sep–Nov, spring Mar–May, winter
   Dec–Feb. A window that passes New Year belongs to the year it ends in: «зимой 2020» =
   2019-12-01..2020-02-29, «Новый год 2023» = 2022-12-31..2023-01-01.
   «этим летом» = the summer that is on now, else this calendar year's (may be still to come);

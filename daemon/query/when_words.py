@@ -35,7 +35,7 @@ MONTH_GENITIVE = ("", "января", "февраля", "марта", "апре�
 # with a day, a year or a preposition a month.
 NAME_LIKE_MONTHS = frozenset({"марта", "марте", "марту", "августа", "августе", "августу"})
 
-# Seasons: the nouns and the adverbs only. The adjectives (летний, зимний…) describe a scene.
+# Seasons: the nouns, the adverbs and (below) the adjectives.
 # nominative -> (gender for «это лето / эта зима», forms, (first, last) month-day)
 SEASONS: dict[str, tuple[str, tuple[str, ...], tuple[tuple[int, int], tuple[int, int]]]] = {
     "лето": ("n", ("лето", "лета", "лету", "летом", "лете"), ((6, 1), (8, 31))),
@@ -43,8 +43,16 @@ SEASONS: dict[str, tuple[str, tuple[str, ...], tuple[tuple[int, int], tuple[int,
     "зима": ("f", ("зима", "зимы", "зиме", "зиму", "зимой", "зимою"), ((12, 1), (2, 29))),
     "весна": ("f", ("весна", "весны", "весне", "весну", "весной", "весною"), ((3, 1), (5, 31))),
 }
-SEASON_OF: dict[str, str] = {form: name for name, (_, forms, _) in SEASONS.items()
-                             for form in forms}
+_SOFT_ADJECTIVE = "ий,яя,ее,ие,его,ей,ему,им,юю,их,ими,ем"  # летний, летняя, летнего…
+# «летний отдых», «осенний парк», «весенние цветы»: the season the photo was taken in. Not
+# «зимний»: the vocabulary reads it as the winter scene, snow, which the pixels show
+# (scenes.tsv); a photo of a summer dress taken in winter is the price of «летнее платье».
+SEASON_ADJECTIVES = {"лето": _forms("летн", _SOFT_ADJECTIVE),
+                     "осень": _forms("осенн", _SOFT_ADJECTIVE),
+                     "весна": _forms("весенн", _SOFT_ADJECTIVE)}
+SEASON_OF: dict[str, str] = {
+    **{form: name for name, (_, forms, _) in SEASONS.items() for form in forms},
+    **{form: name for name, forms in SEASON_ADJECTIVES.items() for form in forms}}
 
 # Times of day, the EXIF hour [from, to); night wraps past midnight.
 DAYPARTS: dict[str, tuple[int, int]] = {"утро": (5, 12), "день": (12, 17),

@@ -67,6 +67,8 @@ def test_golden_expression(line: int, expression: str, expected: str) -> None:
     ("Москва, лето 2015!", "Москва", "лето 2015"),
     ("кот у окна в 2019 году.", "кот у окна", "2019"),
     ("-собака зимой", "-собака", "зима"),
+    ("осенний парк", "парк", "осень"),
+    ("весенние цветы в саду", "цветы в саду", "весна"),
 ])
 def test_the_time_is_cut_out_and_the_content_is_left(query: str, content: str,
                                                      understood: str) -> None:
