@@ -128,7 +128,7 @@ def test_a_class_named_by_a_colour_stays_that_class(engine) -> None:
 
 def test_light_and_black_and_white_are_concepts_of_the_photo(engine) -> None:
     for query, name in (("чёрно-белое фото", "bw"), ("ночью", "night"), ("закат", "sunset"),
-                        ("пасмурно", "dull")):
+                        ("пасмурно", "dull"), ("фото в темноте", "night"), ("темно", "night")):
         (concept,) = engine.understand(query).concepts
         assert concept.kind == "light" and concept.relevance[photo_concept(name)] == 1.0, query
 
