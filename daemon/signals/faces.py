@@ -46,8 +46,8 @@ from daemon.signals.detector import (
     retired_detector_id_of,
 )
 
-VERSION = 3  # 2: no face inside an animal's box; 3: dlib's age and gender beside FaceRes,
-# the small faces of a large photo read from a larger decode
+VERSION = 4  # 2: no face inside an animal's box; 3: dlib's age and gender beside FaceRes,
+# the small faces of a large photo read from a larger decode; 4: a group graded by its size
 MODELS = Path(__file__).resolve().parent / "models"
 FINDER_MODEL = MODELS / "face_detector.onnx"
 ATTRIBUTES_MODEL = MODELS / "face_attributes.onnx"
@@ -562,7 +562,11 @@ def photo_scores(readings: Sequence[FaceReading], size: tuple[int, int],
     scores["one"] = at_least(1) * (1 - at_least(2))
     scores["two"] = at_least(2) * (1 - at_least(3))
     scores["three"] = at_least(3) * (1 - at_least(4))
-    scores["group"] = at_least(3)
+    # A group is surer the more people there are, fully from five (where a crowd begins):
+    # at three it ranks below a team, and a hundred photos of «групповое фото» are not
+    # a tie at 1.0. On its 14 relevant photos: AP 0.48 → 0.61 (P@10 0.50 either way; 3 to
+    # 6 people: AP 0.59).
+    scores["group"] = (at_least(3) + at_least(4) + at_least(5)) / 3
     scores["crowd"] = (at_least(5) + at_least(6)) / 2
     if sure:
         largest = max(r.face.side for r in sure) / short

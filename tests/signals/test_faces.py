@@ -105,7 +105,7 @@ def test_people_side_by_side_are_counted(faces: Faces, tmp_path: Path) -> None:
                                                   photos_of("Kofi_Annan")[0]])
     scores_two, scores_three = _scores(faces, two), _scores(faces, three)
     assert scores_two["two"] == 1.0 and scores_two["three"] == 0.0
-    assert scores_three["three"] == 1.0 and scores_three["group"] == 1.0
+    assert scores_three["three"] == 1.0 and scores_three["group"] == pytest.approx(1 / 3)
     assert scores_two["woman"] > 0.5 and scores_two["man"] > 0.5
     assert _scores(faces, photos_of("Katy_Perry")[1])["one"] == 1.0
 
@@ -150,6 +150,13 @@ def test_how_surely_people_are_counted_grows_with_how_surely_they_are_seen() -> 
     assert photo_scores([], size, [0.9, 0.1])["one"] == 1.0  # noise is no second person
     crowd = photo_scores([], size, [0.9] * 6)
     assert crowd["crowd"] == 1.0 and crowd["group"] == 1.0 and crowd["three"] == 0.0
+
+
+def test_a_group_is_surer_the_more_people_it_has() -> None:
+    size = (640, 480)
+    groups = [photo_scores([], size, [0.9] * people)["group"] for people in range(2, 8)]
+    assert groups == sorted(groups) and groups[0] == 0.0 and 0.0 < groups[1] < groups[2]
+    assert groups[3:] == [1.0, 1.0, 1.0]  # five people and more: a group for sure
 
 
 def test_the_small_faces_of_a_large_group_photo_are_read_from_a_larger_decode(
