@@ -36,6 +36,14 @@ def cmd_index(args: argparse.Namespace, settings: Settings, db: Path,
         print(f"error: {folder} is not a folder", file=sys.stderr)
         return 2
     folder = folder.resolve()
+    if getattr(args, "db", None) is None:  # the daemon's own index: it alone writes it
+        from daemon.service.lifecycle import running_daemon
+
+        if (pid := running_daemon(paths.lock_file)) is not None:
+            print(f"error: the daemon is running (pid {pid or '?'}) and keeps the index; it "
+                  f"indexes the folders it watches: `smart-gallery folders add {folder}` (or "
+                  "stop the daemon, and `index` indexes the folder once)", file=sys.stderr)
+            return 2
     taggers = load_signals(settings, paths.cache_dir)
     options = ScanOptions(settings.excludes, settings.index_hidden)
     store, salvaged = open_for_writing(db, signal_sources(settings))

@@ -56,6 +56,24 @@ class InstanceLock:
             self._fd = None
 
 
+def running_daemon(lock_file: Path) -> int | None:
+    """The pid of the daemon that holds the instance lock (0 when it did not say), or None
+    when no daemon runs."""
+    try:
+        fd = os.open(lock_file, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+        return int(holder) if holder.isdigit() else 0
+    else:
+        return None
+    finally:
+        os.close(fd)  # also lets go of the shared lock taken just now
+
+
 def sd_notify(message: str) -> bool:
     """Tell systemd about our state (READY=1, STATUS=…, STOPPING=1) when run under it.
 

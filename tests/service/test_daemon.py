@@ -126,6 +126,20 @@ def test_cli_talks_to_the_daemon_and_falls_back_when_it_is_down(daemon, photo_di
     assert paused.returncode == 3 and "not running" in paused.stderr
 
 
+def test_index_leaves_the_daemons_index_to_the_daemon(daemon, photo_dir) -> None:
+    # Written behind its back, the index would hold photos the daemon's search never
+    # shows, and a damaged index would be moved aside under it.
+    run = lambda *a: subprocess.run([sys.executable, "-m", "daemon.cli", *a],  # noqa: E731
+                                    env=daemon.env, text=True, capture_output=True, timeout=300)
+    refused = run("index", "--no-text", str(photo_dir))
+    assert refused.returncode == 2, refused.stderr
+    assert f"`smart-gallery folders add {photo_dir}`" in refused.stderr
+    assert _paths_in_index(daemon.home) == []
+    assert daemon.stop() == 0
+    assert run("index", "--no-text", str(photo_dir)).returncode == 0  # alone, it may
+    assert len(_paths_in_index(daemon.home)) == 7
+
+
 def test_one_daemon_per_user(daemon) -> None:
     second = subprocess.run([sys.executable, "-m", "daemon.cli", "daemon"], env=daemon.env,
                             text=True, capture_output=True, timeout=300)
