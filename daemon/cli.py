@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 import traceback
@@ -17,6 +18,17 @@ from daemon.service.client import DaemonError, DaemonNotRunning
 from daemon.service.lifecycle import AlreadyRunning
 
 log = logging.getLogger("smart_gallery")
+
+
+def _count(text: str) -> int:
+    """A --limit: a whole number of results, at least one."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = sub.add_parser("search", help="search the index with a Russian query")
     search.add_argument("query")
-    search.add_argument("-n", "--limit", type=int, default=20, help="results to show (20)")
+    search.add_argument("-n", "--limit", type=_count, default=20, help="results to show (20)")
     search.add_argument("--json", action="store_true", help="print JSON")
     search.add_argument("--sort", choices=("relevance", "date"), default="relevance",
                         help="best matches first (default) or newest first; a query of only "
@@ -55,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     similar.add_argument("photo", type=Path)
     similar.add_argument("query", nargs="*",
                          help="keep only the similar photos that match these words too")
-    similar.add_argument("-n", "--limit", type=int, default=20, help="results to show (20)")
+    similar.add_argument("-n", "--limit", type=_count, default=20, help="results to show (20)")
     similar.add_argument("--json", action="store_true", help="print JSON")
     _add_common(similar)
 
@@ -69,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     tags = sub.add_parser("tags", help="show a photo's tags in Russian and English")
     tags.add_argument("photo", type=Path)
-    tags.add_argument("-n", "--limit", type=int, default=10)
+    tags.add_argument("-n", "--limit", type=_count, default=10)
     tags.add_argument("--json", action="store_true")
     _add_common(tags)
 
@@ -161,6 +173,7 @@ EXIT_CANNOT_WRITE = 6  # no space left, or the index's folder is read-only
 EXIT_ALREADY_RUNNING = 7  # `daemon`: another daemon is running
 EXIT_INTERNAL = 70  # a bug: the message says so; --verbose adds the traceback
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # what a program killed by SIGPIPE returns
 
 # Commands that run without settings (the tray must start even when the file is broken,
 # to say so).
@@ -187,6 +200,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args, settings, db, paths)
     except SystemExit:
         raise
+    except BrokenPipeError:  # the reader went away (`… | head`): stop quietly, as others do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # for the last flush
+        return EXIT_BROKEN_PIPE
     except BaseException as exc:  # noqa: BLE001 - every failure ends in one line
         code, message = explain_failure(exc, db)
         if args.verbose:

@@ -164,6 +164,27 @@ def test_export_tags_writes_every_photo(indexed, tmp_path: Path) -> None:
                                                             "prob", "box"}
 
 
+def test_a_reader_that_stops_early_ends_the_output_quietly(indexed) -> None:
+    # `export-tags - | head -c 100`: the pipe closes under the writer; no "error: Broken
+    # pipe", and the exit code a program killed by SIGPIPE has.
+    home, _, _ = indexed
+    process = subprocess.Popen([sys.executable, "-m", "daemon.cli", "export-tags", "-"],
+                               env={**os.environ, "SMART_GALLERY_HOME": str(home)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(100)
+    process.stdout.close()
+    error = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 141 and error == ""
+
+
+def test_a_limit_is_at_least_one_result(indexed) -> None:
+    home, _, _ = indexed
+    for limit in ("0", "-5", "много"):
+        refused = run(home, "search", "кошка", "--limit", limit, check=False)
+        assert refused.returncode == 2 and "--limit" in refused.stderr, limit
+
+
 def test_status_lists_failures(indexed) -> None:
     home, _, _ = indexed
     data = json.loads(run(home, "status", "--json").stdout)
