@@ -32,6 +32,8 @@ STOP_WORDS = frozenset({
     # «солнечный день», «летний день»: the day says nothing the light or the season does
     # not (alone, its word vector is nearest «день рождения»)
     "день",
+    # what people say to the search itself: «покажи кошку», «найди фото собаки», «хочу море»
+    "показать", "найти", "искать", "поискать", "отыскать", "хотеть",
 })
 # «есть» alone is "there is" («где есть кошка»); its other forms (едят, ест) mean "to eat",
 # so it is a stop word as typed, not as a lemma.

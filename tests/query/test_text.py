@@ -34,6 +34,8 @@ def test_yo_is_folded_in_keys(analyzer) -> None:
 
 def test_stop_words_are_dropped(analyzer) -> None:
     assert [t.surface for t in analyzer.tokens("фото кошки на диване")] == ["кошки", "диване"]
+    for query in ("покажи кошку", "найдите кошку", "ищу кошку", "хочу кошку"):
+        assert [t.key for t in analyzer.tokens(query)] == ["кошка"], query
 
 
 def test_phrase_key_of_a_vocabulary_term(analyzer) -> None:
