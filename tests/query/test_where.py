@@ -137,6 +137,10 @@ def test_an_alias_may_name_several_places(places) -> None:
     assert keys(crimea) == {("region", "UA.11"), ("region", "UA.20")}  # with Sevastopol
     caucasus = only(places("на Кавказе"))
     assert {("region", "RU.17"), ("country", "GE"), ("country", "AM")} <= keys(caucasus)
+    europe = only(places("по Европе"))
+    assert {("country", "FR"), ("country", "DE"), ("country", "BY")} <= keys(europe)
+    assert ("country", "RU") not in keys(europe) and ("country", "TR") not in keys(europe)
+    assert keys(only(places("на Байкале"))) == {("region", "RU.11"), ("region", "RU.20")}
 
 
 @pytest.mark.parametrize("query", ["кошка на диване", "море", "собака", "машина", "лес",
