@@ -371,11 +371,11 @@ class QueryReader:
             concept, used = self._person(tokens, position, names) if names else (None, 1)
             if concept is None:
                 concept, used = self._longest_phrase(tokens, position)
-            colour = self._colours.get((tokens[position].key,)) if concept is None else None
+            colour, length = self._colour_at(tokens, position) if concept is None else (None, 1)
             if colour is not None:
                 if not colour.is_filler:
                     items.append((tokens[position], colour))
-                position += 1
+                position += length
                 continue
             if concept is None:
                 concept, used = self._single_word(tokens[position], has_text_word), 1
@@ -395,6 +395,15 @@ class QueryReader:
             if person is not None:
                 concepts.append(_negated(person))
         return QueryPlan(query, tuple(concepts), tuple(unknown), read_as)
+
+    def _colour_at(self, tokens: list[Token], position: int) -> tuple[ColourWord | None, int]:
+        """The colour word at position, the longest first («light blue», «black and white»),
+        and how many tokens it takes."""
+        for length in (2, 1):
+            key = tuple(t.key for t in tokens[position:position + length])
+            if len(key) == length and key in self._colours:
+                return self._colours[key], length
+        return None, 1
 
     def _count(self, tokens: list[Token], position: int) -> Concept | str | None:
         """A number before the next word: before people, the count concept; before a

@@ -128,7 +128,8 @@ def test_a_class_named_by_a_colour_stays_that_class(engine) -> None:
 
 def test_light_and_black_and_white_are_concepts_of_the_photo(engine) -> None:
     for query, name in (("чёрно-белое фото", "bw"), ("ночью", "night"), ("закат", "sunset"),
-                        ("пасмурно", "dull"), ("фото в темноте", "night"), ("темно", "night")):
+                        ("пасмурно", "dull"), ("фото в темноте", "night"), ("темно", "night"),
+                        ("black and white photo", "bw")):
         (concept,) = engine.understand(query).concepts
         assert concept.kind == "light" and concept.relevance[photo_concept(name)] == 1.0, query
 
@@ -199,3 +200,10 @@ def test_words_pymorphy_takes_for_particles_name_their_things(read, query, conce
     plan = read(query)
     assert plan.describe() == query and len(plan.concepts) == 1, plan.describe()
     assert plan.concepts[0].relevance[concept] > 0.5
+
+
+def test_a_colour_of_two_english_words_is_one_colour(engine) -> None:
+    (car,) = engine.understand("light blue car").concepts
+    assert car.colour == TERMS.index("голубой")
+    (cat,) = engine.understand("black and white cat").concepts
+    assert {cat.colour, cat.second_colour} == {TERMS.index("чёрный"), TERMS.index("белый")}
