@@ -45,6 +45,8 @@ NEGATIONS = frozenset({"без", "кроме", "не", "нет", "ни", "-", "w
                        "except"})
 # «только собака»: the photo shows the thing and no people.
 ONLY_WORDS = frozenset({"только", "лишь", "only", "alone"})
+# «безлюдная улица», «пустой пляж»: a place with nobody there, in any form (lemmas).
+NOBODY_THERE = frozenset({"безлюдный", "пустой"})
 # Words that keep a negation going («без людей и машин»).
 CONTINUE_NEGATION = frozenset({"и", "или", "либо", "ни", "and", "or", "nor"})
 # «кошка или собака»: either.
@@ -170,7 +172,7 @@ class Analyzer:
                 after_or = True
             if word in NEGATIONS:
                 negating, covered = True, False
-            elif word in ONLY_WORDS:
+            elif word in ONLY_WORDS or self.key(word) in NOBODY_THERE:
                 only = True
             elif word in CONTINUE_NEGATION:
                 continue

@@ -55,6 +55,9 @@ def test_negations_mark_what_follows(analyzer) -> None:
     assert read("кошка-робот") == [("кошка-робот", False)]  # a hyphen inside is no minus
     assert analyzer.query_tokens("только собака") == ([analyzer.query_tokens("собака")[0][0]],
                                                       True)
+    for query in ("пустой пляж", "на пустом пляже", "безлюдная улица"):
+        tokens, only = analyzer.query_tokens(query)
+        assert only and len(tokens) == 1, query
 
 
 def test_eat_is_a_verb_but_there_is_is_a_stop_word(analyzer) -> None:
