@@ -157,7 +157,8 @@ def cmd_search(args: argparse.Namespace, settings: Settings, db: Path,
         except DaemonNotRunning:
             answer = None
     if answer is None:
-        answer = _search_on_disk(args.query, args.limit, settings, db, args.sort)
+        answer = _search_on_disk(args.query, args.limit, settings, db, args.sort,
+                                 paths.people_file)
         answer["daemon"] = "not running: answered read-only from the index on disk"
     if args.json:
         from daemon.cli import print_json
@@ -188,18 +189,28 @@ def _print_results(answer: dict) -> int:
 
 
 def _search_on_disk(query: str, limit: int, settings: Settings, db: Path,
-                    sort: str = "relevance") -> dict[str, object]:
+                    sort: str = "relevance", people_file: Path | None = None
+                    ) -> dict[str, object]:
+    """people_file: the names the user gave (None: no name is known)."""
     from daemon.index.facts import FactsTable
     from daemon.index.texts import TextTable
     from daemon.query.search import build_query_engine
+    from daemon.service.people_requests import PeopleRequestError, PeopleRequests
 
     engine = build_query_engine(settings)
     with Store(db, readonly=True) as store:  # maps the daemon's matrix file if it is current
         matrix = load_matrix(store, signal_sources(settings), matrix_file_for(db))
         facts = FactsTable.load(store)
         texts = TextTable.load(store, engine.analyzer.key) if settings.text else None
-    return engine.search(query, matrix, limit=limit, facts=facts, sort=sort,
-                         texts=texts).to_json()
+        people = None
+        if people_file is not None:  # as the daemon would: «с Катей» finds her photos
+            try:
+                people = PeopleRequests(people_file, signal_models(settings).get("faces"),
+                                        lambda question: question(store)).for_search()
+            except PeopleRequestError as exc:  # an unreadable people.json: no names
+                print(f"note: {exc}; searched without the names of people", file=sys.stderr)
+        return engine.search(query, matrix, limit=limit, facts=facts, sort=sort,
+                             texts=texts, people=people).to_json()
 
 
 def cmd_similar(args: argparse.Namespace, settings: Settings, db: Path,

@@ -43,6 +43,12 @@ def test_list_name_show_and_search_by_name(tmp_path: Path) -> None:
     table = run(home, "people").stdout
     assert "Дедушка Коля" in table and "(без имени)" in table
     assert "… и ещё 1, кто реже" in table
+    # a name that is no word of the vocabulary, found only by the name («дедушка» is also
+    # any old man), read from the index on disk as the daemon would
+    olya = next(p for p in listed["people"] if p["photos"] == 2)
+    run(home, "people", "name", str(olya["id"]), "Оля")
+    found = json.loads(run(home, "search", "с Олей", "--json").stdout)
+    assert sorted(Path(r["path"]).name for r in found["results"]) == ["Оля 0.jpg", "Оля 1.jpg"]
 
 
 def test_unknown_person_is_a_clear_error(tmp_path: Path) -> None:
