@@ -28,8 +28,9 @@ place only when the library has photos from there.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -279,19 +280,23 @@ class QueryReader:
         phrases, query_rest = _quoted(query)
         query_rest = MANY_PEOPLE.sub("толпа", query_rest)
         text, read_as = self._fix_layout(query_rest)
+        names = names or {}
         time = find_time(text, today or date.today())
-        if time is not None and self._is_vocabulary_word(text, time):
+        if time is not None and (self._is_vocabulary_word(text, time)
+                                 or self._is_name(text, time.spans, names)):
             time = None
         if time is not None:
             text = without_spans(text, time.spans)
-        places = self._places(text, has_place)
+        # A name the user gave is theirs before a town's («Катя», not the town of Кати).
+        places = [m for m in self._places(text, has_place)
+                  if not self._is_name(text, m.spans, names)]
         if has_text_word is not None and has_place is not None:
             # «билет до Сочи»: no photo was taken there, but a ticket says so
             places = [m for m in places if has_place(place_filter([m]))
                       or not self._written_in_photos(text, m, has_text_word)]
         if places:
             text = without_spans(text, [span for m in places for span in m.spans])
-        plan = self._read_content(query, text, read_as, has_text_word, names or {})
+        plan = self._read_content(query, text, read_as, has_text_word, names)
         return replace(plan, time=time, places=tuple(places),
                        concepts=(*phrases, *plan.concepts))
 
@@ -329,25 +334,55 @@ class QueryReader:
         """How a person's name is looked up: its words' lemmas («Мама», «с мамой» → мама)."""
         return tuple(self.analyzer.key(w) for w in tokenize(name))
 
+    def _readings(self, word: str) -> set[str]:
+        """The keys a word may be read as: «Любой» may be a less likely parse, «Серена» is
+        «серить» to pymorphy first and «Сереной» «серена»."""
+        return {self.analyzer.key(word), fold_yo(word.lower())} | {
+            fold_yo(lemma) for lemma in self.analyzer.lemmatizer.lemmas(word)}
+
+    def _name_readings(self, names: Mapping[tuple[str, ...], tuple[int, str]]
+                       ) -> dict[tuple[str, ...], list[set[str]]]:
+        """Each name's words, each as the keys it may be read as."""
+        return {key: [self._readings(w) for w in tokenize(name)]
+                for key, (_, name) in names.items()}
+
+    def _is_name(self, text: str, spans: Sequence[tuple[int, int]],
+                 names: Mapping[tuple[str, ...], tuple[int, str]]) -> bool:
+        """The content words of these spans of text are all words of names the user gave."""
+        words = [w for start, end in spans for w in tokenize(text[start:end])
+                 if not self.analyzer.is_stop_word(w)]
+        name_words = set().union(*(r for rs in self._name_readings(names).values() for r in rs))
+        return bool(words) and all(self._readings(w) & name_words for w in words)
+
     def _person(self, tokens: list[Token], start: int,
                 names: Mapping[tuple[str, ...], tuple[int, str]]) -> tuple[Concept | None, int]:
-        """A name the user gave a person, at tokens[start:] (the longest first)."""
-        def readings(token: Token) -> set[str]:  # «Любой»: a less likely parse is the name
-            return {token.key} | {fold_yo(lemma) for lemma in
-                                  self.analyzer.lemmatizer.lemmas(token.surface)}
+        """A name the user gave a person, at tokens[start:] (the longest first); or one
+        word of names of several words («Серена» for «Серена Уильямс»), where the word means
+        nothing else to the vocabulary («Тётя Маша» is not every «тётя»)."""
+        def person(words: list[Token], person_id: int, name: str) -> Concept:
+            return Concept(" ".join(t.surface for t in words), name,
+                           np.zeros(NUM_CONCEPTS, np.float32), {}, kind="person",
+                           person=person_id)
 
+        written = self._name_readings(names)
         for length in range(min(MAX_PHRASE_WORDS, len(tokens) - start), 0, -1):
             words = tokens[start:start + length]
-            candidates = [readings(t) for t in words]
-            for key in names:
-                if len(key) == length and all(k in c for k, c in
-                                              zip(key, candidates, strict=True)):
-                    person_id, name = names[key]
-                    concept = Concept(" ".join(t.surface for t in words), name,
-                                      np.zeros(NUM_CONCEPTS, np.float32), {}, kind="person",
-                                      person=person_id)
+            candidates = [self._readings(t.surface) | {t.key} for t in words]
+            for key, name_words in written.items():
+                if len(name_words) == length and all(
+                        c & n for c, n in zip(candidates, name_words, strict=True)):
+                    concept = person(words, *names[key])
                     return (_negated(concept) if words[0].negated else concept), length
-        return None, 1
+        token = tokens[start]
+        if (token.key,) in self._entries or (token.key,) in self._kinds:
+            return None, 1
+        readings = self._readings(token.surface) | {token.key}
+        found = [person([token], *names[key]) for key, name_words in written.items()
+                 if len(name_words) > 1 and any(readings & n for n in name_words)]
+        if not found:
+            return None, 1
+        concept = functools.reduce(_either, found)  # two Sashas: either of them
+        return (_negated(concept) if token.negated else concept), 1
 
     def _read_content(self, query: str, text: str, read_as: str,
                       has_text_word: Callable[[str], bool] | None = None,

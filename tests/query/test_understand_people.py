@@ -23,6 +23,29 @@ def test_a_name_in_any_form_is_that_person(engine) -> None:
         assert people == ([person] if person else []), query
 
 
+def test_a_name_comes_before_a_town_or_a_month_of_that_name(engine) -> None:
+    # There are towns named Кати (Mali) and Мая (Yakutia), and «мая» is May.
+    names = _names(engine, "Катя", "Мая")
+    for query, person in (("Катя", 1), ("с Катей", 1), ("Мая", 2), ("с Маей летом", 2)):
+        plan = engine.reader.read(query, names=names)
+        assert [c.person for c in plan.concepts if c.kind == "person"] == [person], query
+        assert not plan.places, query
+    assert engine.reader.read("Катя").places  # no one named so: the town
+    assert engine.reader.read("в Москве", names=names).places
+
+
+def test_one_word_of_a_longer_name_is_that_person_unless_it_means_something(engine) -> None:
+    names = _names(engine, "Серена Уильямс", "тётя Маша", "Саша Петров", "Саша Иванова")
+    plan = engine.reader.read("с Сереной", names=names)
+    assert [c.person for c in plan.concepts] == [1]
+    assert [c.person for c in engine.reader.read("Маша", names=names).concepts] == [2]
+    (aunt,) = engine.reader.read("тётя", names=names).concepts  # any woman, as without names
+    assert aunt.kind != "person" and aunt.relevance[photo_concept("woman")] > 0
+    (sasha,) = engine.reader.read("Саша", names=names).concepts  # either of the two
+    assert {c.person for c in sasha.alternatives} == {3, 4}
+    assert [c.person for c in engine.reader.read("Саша Иванова", names=names).concepts] == [4]
+
+
 def test_names_join_the_other_words(engine) -> None:
     names = _names(engine, "Мама", "Папа")
     plan = engine.reader.read("мама и папа на море", names=names)
