@@ -388,7 +388,11 @@ class QueryReader:
                       has_text_word: Callable[[str], bool] | None = None,
                       names: Mapping[tuple[str, ...], tuple[int, str]] | None = None
                       ) -> QueryPlan:
-        tokens, only = self.analyzer.query_tokens(text)
+        analyzer = self.analyzer
+        if names:  # a name that is a pronoun to pymorphy («Я» for oneself) stays a word
+            analyzer = analyzer.with_naming_words(frozenset(
+                word for key in names for word in key if analyzer.is_stop_word(word)))
+        tokens, only = analyzer.query_tokens(text)
         # What was read, in order: concepts, and colour words still to be placed.
         items: list[Concept | tuple[Token, ColourWord]] = []
         unknown: list[str] = []

@@ -41,6 +41,9 @@ def test_one_word_of_a_longer_name_is_that_person_unless_it_means_something(engi
     assert [c.person for c in engine.reader.read("Маша", names=names).concepts] == [2]
     (aunt,) = engine.reader.read("тётя", names=names).concepts  # any woman, as without names
     assert aunt.kind != "person" and aunt.relevance[photo_concept("woman")] > 0
+    me = _names(engine, "Я")  # what people name themselves
+    assert [c.person for c in engine.reader.read("я на море", names=me).concepts] == [1, None]
+    assert [c.person for c in engine.reader.read("я на море").concepts] == [None]
     (sasha,) = engine.reader.read("Саша", names=names).concepts  # either of the two
     assert {c.person for c in sasha.alternatives} == {3, 4}
     assert [c.person for c in engine.reader.read("Саша Иванова", names=names).concepts] == [4]
