@@ -49,6 +49,8 @@ def test_list_name_show_and_search_by_name(tmp_path: Path) -> None:
     run(home, "people", "name", str(olya["id"]), "Оля")
     found = json.loads(run(home, "search", "с Олей", "--json").stdout)
     assert sorted(Path(r["path"]).name for r in found["results"]) == ["Оля 0.jpg", "Оля 1.jpg"]
+    itself = run(home, "people", "merge", "Оля", str(olya["id"]), check=False)
+    assert itself.returncode == 1 and "one person already" in itself.stderr
 
 
 def test_unknown_person_is_a_clear_error(tmp_path: Path) -> None:

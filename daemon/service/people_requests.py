@@ -160,6 +160,9 @@ class PeopleRequests:
     def merge(self, person: int | str, other: int | str) -> dict[str, object]:
         with self._lock:
             keep, gone = self._find(person), self._find(other)
+            if keep.id == gone.id:
+                raise PeopleRequestError(f"{person} and {other} are one person already: "
+                                         "merge two people")
             return self._saved(lambda people: people.merge(keep.id, gone.id)).to_json()
 
     def split(self, person: int | str, paths: list[str]) -> dict[str, object]:
