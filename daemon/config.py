@@ -140,6 +140,8 @@ class Settings:
                 raise SettingsError(f"settings file {path}, line {_line_of(text, key)}: "
                                     f"{key} {problem}")
             values[key] = tuple(value) if isinstance(value, list) else value
+        if "folders" in values:
+            values["folders"] = _full_paths(values["folders"], path, _line_of(text, "folders"))
         extra = {k: v for k, v in raw.items() if k not in known}
         return cls(**values, extra=extra)  # type: ignore[arg-type]
 
@@ -286,6 +288,20 @@ def _check_value(key: str, value: object) -> str | None:
                                       or not isinstance(value, int | float) or value <= 0):
         return f"must be a number of seconds above 0, not {value!r}"
     return None
+
+
+def _full_paths(folders: object, path: Path, line: int | str) -> tuple[str, ...]:
+    """The folders as the daemon watches them: «~/Pictures» is the user's, «/a/b/» is
+    «/a/b»; a relative path would depend on where the daemon was started."""
+    assert isinstance(folders, tuple)
+    full = []
+    for folder in folders:
+        expanded = os.path.expanduser(folder)
+        if not os.path.isabs(expanded):
+            raise SettingsError(f"settings file {path}, line {line}: folders: {folder!r} is "
+                                'not a full path; write it from / or ~, e.g. "~/Pictures"')
+        full.append(os.path.normpath(expanded))
+    return tuple(full)
 
 
 def _toml_problem(exc: tomllib.TOMLDecodeError) -> str:

@@ -52,6 +52,15 @@ def test_good_settings_and_unknown_keys_load() -> None:
     assert settings.extra == {"future_option": 1}
 
 
+def test_folders_are_full_paths_and_a_tilde_is_the_home(monkeypatch) -> None:
+    monkeypatch.setenv("HOME", "/home/me")
+    settings = Settings.parse('folders = ["~/Pictures", "/mnt/photos/", "~"]\n', Path("s"))
+    assert settings.folders == ("/home/me/Pictures", "/mnt/photos", "/home/me")
+    assert problem('threads = 2\nfolders = ["Pictures"]\n').endswith(
+        "line 2: folders: 'Pictures' is not a full path; write it from / or ~, "
+        'e.g. "~/Pictures"')
+
+
 def test_saved_settings_read_back(tmp_path: Path) -> None:
     path = tmp_path / "settings.toml"
     settings = Settings(folders=("/home/me/Фото с \"кавычками\"", "/x 😀"), threads=3)
