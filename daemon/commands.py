@@ -533,7 +533,12 @@ def cmd_folders(args: argparse.Namespace, settings: Settings, db: Path, paths: P
     path = str(args.folder.expanduser().resolve())
     method = "folders.add" if args.folders_command == "add" else "folders.remove"
     result = _call(paths, method, path=path)
-    _print(json.dumps(result, ensure_ascii=False))
+    assert isinstance(result, dict)
+    if "added" in result:
+        _print(f"watching {result['added']}; its photos are being indexed "
+               "(`smart-gallery status` shows how far)")
+    else:
+        _print(f"no longer watching {result['removed']}; its photos left the index")
     return 0
 
 

@@ -112,7 +112,8 @@ def test_cli_talks_to_the_daemon_and_falls_back_when_it_is_down(daemon, photo_di
     env = daemon.env
     run = lambda *a: subprocess.run([sys.executable, "-m", "daemon.cli", *a], env=env,  # noqa: E731
                                     text=True, capture_output=True, timeout=300)
-    assert run("folders", "add", str(photo_dir)).returncode == 0
+    added = run("folders", "add", str(photo_dir))
+    assert added.returncode == 0 and added.stdout.startswith(f"watching {photo_dir}; ")
     daemon.wait_idle()
     status = run("status", "--json")
     assert '"daemon": "running"' in status.stdout and '"indexed": 7' in status.stdout
