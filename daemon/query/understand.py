@@ -442,6 +442,10 @@ class QueryReader:
             key = tuple(t.key for t in tokens[position:position + length])
             if len(key) == length and key in self._colours:
                 return self._colours[key], length
+        # a less likely parse: «синей» is «синь» to pymorphy first, «белые» «белые»
+        for lemma in self.analyzer.lemmatizer.lemmas(tokens[position].surface):
+            if (colour := self._colours.get((fold_yo(lemma),))) is not None:
+                return colour, 1
         return None, 1
 
     def _count(self, tokens: list[Token], position: int) -> Concept | str | None:

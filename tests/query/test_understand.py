@@ -108,6 +108,16 @@ def test_a_colour_in_any_form_and_agreement_describes_the_thing(engine, query) -
     assert concept.relevance[COCO_CAR] > 0
 
 
+@pytest.mark.parametrize(("query", "term"), [
+    # forms whose likeliest parse to pymorphy is another word: «синей» is «синь» first
+    ("синей машины", "синий"), ("в синей рубашке", "синий"), ("белые машины", "белый"),
+    ("рыжей кошки", "оранжевый"), ("алая машина", "красный"),
+])
+def test_a_colour_is_read_in_forms_pymorphy_takes_for_other_words(engine, query, term) -> None:
+    (concept,) = [c for c in engine.understand(query).concepts if c.colour is not None]
+    assert concept.colour == TERMS.index(term), query
+
+
 def test_a_colour_with_no_thing_means_the_photo_s_colour(engine) -> None:
     (concept,) = engine.understand("голубой").concepts
     assert concept.kind == "colour" and concept.colour is None
