@@ -202,6 +202,17 @@ class QueryReader:
                 if key:
                     self._entries.setdefault(key, _Entry()).rule = rule
                     texts[key] = rule.concept
+        # A word is keyed by pymorphy's likeliest lemma, which is another word's at times:
+        # «ехидна» is «ехидный», «банка» «банк», so «ехидне», «банкой» (lemma «ехидна»,
+        # «банка») found nothing. The word as written answers too, where nothing else does.
+        single_words = [t.text for e in (*vocabulary.classes, *vocabulary.others.values())
+                        for t in e.terms] + [w for rule in self.rules for w in rule.words]
+        for word in single_words:
+            key, as_written = self._term_key(word), (fold_yo(word.lower()),)
+            if (len(key) == 1 and " " not in word and as_written != key
+                    and as_written not in self._entries and key in self._entries):
+                self._entries[as_written] = self._entries[key]
+                texts.setdefault(as_written, texts.get(key, word))
         known = {t.text for entry in (*vocabulary.classes, *vocabulary.others.values())
                  for t in entry.terms}
         known |= {w for rule in self.rules for w in rule.words}
@@ -411,6 +422,9 @@ class QueryReader:
             if concept is None:
                 concept, used = self._longest_phrase(tokens, position)
             colour, length = self._colour_at(tokens, position) if concept is None else (None, 1)
+            if colour is not None and colour.is_filler and not self._beside_colour(tokens,
+                                                                                  position):
+                colour = None  # «фото цветов»: flowers; «красного цвета»: the colour's word
             if colour is not None:
                 if not colour.is_filler:
                     items.append((tokens[position], colour))
@@ -447,6 +461,15 @@ class QueryReader:
             if (colour := self._colours.get((fold_yo(lemma),))) is not None:
                 return colour, 1
         return None, 1
+
+    def _beside_colour(self, tokens: list[Token], position: int) -> bool:
+        """A colour word right before or after tokens[position]."""
+        for other in (position - 1, position + 1):
+            if 0 <= other < len(tokens):
+                colour, _ = self._colour_at(tokens, other)
+                if colour is not None and not colour.is_filler:
+                    return True
+        return False
 
     def _count(self, tokens: list[Token], position: int) -> Concept | str | None:
         """A number before the next word: before people, the count concept; before a

@@ -3,6 +3,7 @@ the wrong keyboard layout, kinds of things — and how the reading is shown."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from daemon.signals.colours import TERMS, photo_concept
@@ -217,3 +218,21 @@ def test_a_colour_of_two_english_words_is_one_colour(engine) -> None:
     assert car.colour == TERMS.index("голубой")
     (cat,) = engine.understand("black and white cat").concepts
     assert {cat.colour, cat.second_colour} == {TERMS.index("чёрный"), TERMS.index("белый")}
+
+
+@pytest.mark.parametrize(("form", "word"), [
+    # the word's likeliest lemma to pymorphy is another word («ехидна»: «ехидный»)
+    ("ехидне", "ехидна"), ("с жирафой", "жирафа"), ("банкой", "банка"),
+    # «цветов» is of colours and of flowers: with no colour beside it, flowers
+    ("фото цветов", "цветы"), ("с цветами", "цветы"), ("в цветах", "цветы"),
+])
+def test_a_word_in_any_form_reads_as_the_word(read, form: str, word: str) -> None:
+    (as_formed,), (as_written,) = read(form).concepts, read(word).concepts
+    assert np.array_equal(as_formed.relevance, as_written.relevance), form
+
+
+def test_the_word_for_colour_beside_a_colour_is_said_of_it(read) -> None:
+    (car,) = read("машина красного цвета").concepts
+    assert car.colour == TERMS.index("красный")
+    cars, colourful = read("машины разных цветов").concepts
+    assert colourful.relevance[photo_concept("colourful")] == 1.0
