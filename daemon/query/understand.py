@@ -29,6 +29,7 @@ place only when the library has photos from there.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -523,6 +524,10 @@ class QueryReader:
             keys = [tuple(t.key for t in words)]
             if is_latin(words[-1].key):  # «tennis courts»: the last word's singular
                 keys += [keys[0][:-1] + (s,) for s in english_singulars(words[-1].key)]
+            # less likely parses («в микроволновой печи»: «микроволновой» before «-вый»)
+            keys += list(itertools.islice(itertools.product(*(
+                [t.key, *(k for k in map(fold_yo, self.analyzer.lemmatizer.lemmas(t.surface))
+                          if k != t.key)] for t in words)), 1, 64))
             for key in keys:
                 concept = self._concept(text, key, text)
                 if concept is not None:
