@@ -206,14 +206,15 @@ class QueryReader:
         # A word is keyed by pymorphy's likeliest lemma, which is another word's at times:
         # «ехидна» is «ехидный», «банка» «банк», so «ехидне», «банкой» (lemma «ехидна»,
         # «банка») found nothing. The word as written answers too, where nothing else does.
-        single_words = [t.text for e in (*vocabulary.classes, *vocabulary.others.values())
-                        for t in e.terms] + [w for rule in self.rules for w in rule.words]
-        for word in single_words:
-            key, as_written = self._term_key(word), (fold_yo(word.lower()),)
-            if (len(key) == 1 and " " not in word and as_written != key
+        terms = [t.text for e in (*vocabulary.classes, *vocabulary.others.values())
+                 for t in e.terms] + [w for rule in self.rules for w in rule.words]
+        for term in terms:  # «воздушный змей» is «воздушный змея» too: «воздушных змеев»
+            key = self._term_key(term)
+            as_written = tuple(fold_yo(t.surface) for t in self.analyzer.tokens(term))
+            if (len(as_written) == len(key) and as_written != key
                     and as_written not in self._entries and key in self._entries):
                 self._entries[as_written] = self._entries[key]
-                texts.setdefault(as_written, texts.get(key, word))
+                texts.setdefault(as_written, texts.get(key, term))
         known = {t.text for entry in (*vocabulary.classes, *vocabulary.others.values())
                  for t in entry.terms}
         known |= {w for rule in self.rules for w in rule.words}
