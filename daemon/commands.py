@@ -17,7 +17,7 @@ from daemon.index.store import Store
 from daemon.places import Gazetteer
 from daemon.query.format import describe_facts, format_taken
 from daemon.query.vocab import describe_tags
-from daemon.service.client import Client, DaemonNotRunning
+from daemon.service.client import MAX_QUERY_CHARS, Client, DaemonNotRunning
 from daemon.signals import load_signals, signal_models, signal_sources
 
 
@@ -148,6 +148,9 @@ def open_for_writing(db: Path, sources: dict[str, int]
 
 def cmd_search(args: argparse.Namespace, settings: Settings, db: Path,
                 paths: Paths) -> int:
+    if len(args.query) > MAX_QUERY_CHARS:
+        print(f"error: the query must be at most {MAX_QUERY_CHARS} characters", file=sys.stderr)
+        return 2
     answer = None
     if getattr(args, "db", None) is None:  # the daemon serves the default index only
         try:

@@ -183,6 +183,8 @@ def test_a_limit_is_at_least_one_result(indexed) -> None:
     for limit in ("0", "-5", "много"):
         refused = run(home, "search", "кошка", "--limit", limit, check=False)
         assert refused.returncode == 2 and "--limit" in refused.stderr, limit
+    pasted = run(home, "search", "кошка " * 100, check=False)
+    assert one_error_line(pasted, 2) == "error: the query must be at most 500 characters"
 
 
 def test_status_lists_failures(indexed) -> None:

@@ -32,7 +32,7 @@ from typing import Any
 
 from daemon.config import Paths
 from daemon.query.format import format_taken
-from daemon.service.client import Client, DaemonError, DaemonNotRunning
+from daemon.service.client import MAX_QUERY_CHARS, Client, DaemonError, DaemonNotRunning
 from tray import captions
 from tray.actions import Actions, open_in_viewer
 from tray.chips import ChipRow
@@ -255,6 +255,9 @@ class Popup:
 
     def search_now(self) -> None:
         text = self.query.get().strip()
+        if len(text) > MAX_QUERY_CHARS:
+            self._set_status(f"Слишком длинный запрос: не больше {MAX_QUERY_CHARS} знаков")
+            return
         if text:
             self._ask("search", query=text, limit=MAX_RESULTS)
             return

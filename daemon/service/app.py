@@ -50,6 +50,7 @@ from daemon.query.duplicates import find_duplicates, group_json, library_files
 from daemon.query.format import describe_facts
 from daemon.query.search import SORTS, QueryEngine, build_query_engine
 from daemon.query.vocab import describe_tags
+from daemon.service.client import MAX_QUERY_CHARS
 from daemon.service.people_requests import PeopleRequestError, PeopleRequests
 from daemon.service.watch import ChangeBatch, ChangeQueue, FolderWatcher, WatchLimitReached
 from daemon.signals import Signal, later_specs, load_signals, signal_models, signal_sources
@@ -693,6 +694,8 @@ class Gallery:
     def search(self, query: str, limit: int = 50, sort: str = "relevance") -> dict[str, object]:
         if not isinstance(query, str) or not query.strip():
             raise RequestError("query must be a non-empty string")
+        if len(query) > MAX_QUERY_CHARS:
+            raise RequestError(f"query must be at most {MAX_QUERY_CHARS} characters")
         if not isinstance(limit, int) or not 1 <= limit <= 10_000:
             raise RequestError("limit must be an integer from 1 to 10000")
         if sort not in SORTS:

@@ -10,6 +10,10 @@ from typing import Any
 
 from daemon.config import Paths
 
+# A query longer than this is no description of a photo (a pasted text): the daemon refuses
+# it, where 3000 words took seconds to read and filled the popup's line of what was read.
+MAX_QUERY_CHARS = 500
+
 
 class DaemonNotRunning(Exception):
     """Nothing answers on the socket."""

@@ -102,6 +102,8 @@ def test_pause_resume_reindex_and_errors(daemon, photo_dir) -> None:
         daemon.call("folders.add", path=str(photo_dir / "nope"))
     with pytest.raises(DaemonError, match="invalid params"), Client(daemon.socket) as client:
         client.call("search", wrong="x")
+    with pytest.raises(DaemonError, match="at most 500 characters"):
+        daemon.call("search", query="кошка " * 100)  # a pasted text
     assert daemon.call("folders.list")[0]["path"] == str(photo_dir)
     daemon.call("folders.remove", path=str(photo_dir))
     daemon.wait_idle()

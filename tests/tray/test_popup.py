@@ -156,6 +156,13 @@ def test_nothing_found_says_what_was_understood(window, indexed_daemon) -> None:
     assert "Не понято: квазар" in popup.status["text"]
 
 
+def test_a_pasted_text_is_too_long_a_query_and_says_so_in_russian(window, indexed_daemon) -> None:
+    popup = _popup(window, indexed_daemon.socket, Recorder())
+    popup.query.set("кошка " * 100)
+    pump(window[0], lambda: "Слишком длинный запрос" in popup.status["text"])
+    assert popup.searches == 0
+
+
 def test_daemon_down_offers_to_start_it(window, tmp_path: Path) -> None:
     recorder = Recorder()
     popup = _popup(window, tmp_path / "no-daemon.sock", recorder)
