@@ -387,7 +387,7 @@ class QueryReader:
                     concept = person(words, *names[key])
                     return (_negated(concept) if words[0].negated else concept), length
         token = tokens[start]
-        if (token.key,) in self._entries or (token.key,) in self._kinds:
+        if any((token.key,) in words for words in (self._entries, self._kinds, self._colours)):
             return None, 1
         readings = self._readings(token.surface) | {token.key}
         found = [person([token], *names[key]) for key, name_words in written.items()

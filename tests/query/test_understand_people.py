@@ -35,11 +35,14 @@ def test_a_name_comes_before_a_town_or_a_month_of_that_name(engine) -> None:
 
 
 def test_one_word_of_a_longer_name_is_that_person_unless_it_means_something(engine) -> None:
-    names = _names(engine, "Серена Уильямс", "тётя Маша", "Саша Петров", "Саша Иванова")
+    names = _names(engine, "Серена Уильямс", "тётя Маша", "Саша Петров", "Саша Иванова",
+                   "Рыжий Лёша")
     plan = engine.reader.read("с Сереной", names=names)
     assert [c.person for c in plan.concepts] == [1]
     assert [c.person for c in engine.reader.read("Маша", names=names).concepts] == [2]
     (aunt,) = engine.reader.read("тётя", names=names).concepts  # any woman, as without names
+    (red,) = engine.reader.read("рыжий", names=names).concepts  # the colour, not Лёша
+    assert red.kind == "colour"
     assert aunt.kind != "person" and aunt.relevance[photo_concept("woman")] > 0
     me = _names(engine, "Я")  # what people name themselves
     assert [c.person for c in engine.reader.read("я на море", names=me).concepts] == [1, None]
